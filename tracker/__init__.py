@@ -1,0 +1,1 @@
+"""Wetgevingsplanner: planning tracker for regulatory initiatives of the Flemish Government."""

@@ -1,0 +1,422 @@
+"""Read an annex "Overzicht beleids- en regelgevingsinitiatieven" into initiative drafts + findings.
+
+The annex template (DESIGN §1): a heading `Regelgeving - <title>`, the rationale, `Indicatieve
+planning:` with one line per stage, and `Entiteiten betrokken bij dit initiatief:` with the list
+of organisations. Anything that breaks the template is an AnnexError naming the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from tracker.domain.model import (
+    Finding,
+    FindingKind,
+    Initiative,
+    Kind,
+    LegalDeadline,
+    Milestone,
+    Severity,
+    Stage,
+    Window,
+)
+from tracker.domain.schedule import ProcedureRules, check_plan
+from tracker.domain.slugs import fold, make_slug
+from tracker.domain.windows import parse_window
+from workflows.definitions import Catalogue, catalogue
+
+HEADING = re.compile(r"^Regelgeving\s*[-–—:]\s*(?P<title>\S.*)$")
+PLANNING = re.compile(r"^Indicatieve planning\s*:?\s*$", re.IGNORECASE)
+ENTITIES = re.compile(r"^Entiteiten betrokken bij (?:dit|het) initiatief\s*:?\s*$", re.IGNORECASE)
+POLICY_AREA = re.compile(r"^\d+\.\s*Beleidsveld\s+(?P<area>.+)$", re.IGNORECASE)
+KINDS = (
+    (re.compile(r"^\(?(?:voor\)?)?ontwerp van decreet\b", re.IGNORECASE), Kind.DECREE),
+    (
+        re.compile(r"^\(?(?:voor\)?)?ontwerp van besluit van de vlaamse regering\b", re.I),
+        Kind.ORDER,
+    ),
+)
+PURPOSE = re.compile(r"\s+met\s+(?:het\s+)?oog\s+op\s+", re.IGNORECASE)
+_DAY = r"\d{1,2}\s+[a-z]+\s+\d{4}"
+ABSOLUTE_DEADLINES = (
+    re.compile(rf"van toepassing (?:met ingang )?(?:van(?:af)?|op)\s+(?P<date>{_DAY})", re.I),
+    re.compile(rf"\b(?:uiterlijk|ten laatste|tegen)\s+(?:op\s+)?(?P<date>{_DAY})", re.I),
+    re.compile(rf"\bomgezet (?:zijn |worden )?(?:tegen|vóór|voor)\s+(?P<date>{_DAY})", re.I),
+)
+RELATIVE_DEADLINE = re.compile(
+    r"\buiterlijk\s+(?P<count>een|één|twee|drie|vier|zes|\d+)\s+(?P<unit>jaar|jaren|maand|maanden)"
+    r"\s+na\s+de\s+inwerkingtreding",
+    re.IGNORECASE,
+)
+IN_FORCE_SINCE = re.compile(rf"\bop\s+(?P<date>{_DAY})\s+in werking getreden", re.IGNORECASE)
+NUMBERS = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "zes": 6}
+
+
+class AnnexError(Exception):
+    """The file is not an annex, or a line breaks the template; `line` is 1-based."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class StageLine:
+    stage: Stage
+    line: int
+    text: str  # the whole planning line
+    when: str  # the part that gives the date
+    purpose: str | None
+    window: Window
+
+
+@dataclass(slots=True)
+class Draft:
+    """An initiative read from an annex, with where each piece came from."""
+
+    initiative: Initiative
+    line: int
+    stage_lines: list[StageLine] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Annex:
+    drafts: list[Draft]
+    policy_area: str | None
+    source: str | None
+
+
+def _clean(line: str) -> str:
+    return re.sub(r"\s+", " ", line.replace("\u00a0", " ")).strip()
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Join lines into paragraphs, mending paragraphs broken by a page break mid-sentence."""
+    paragraphs: list[str] = []
+    for line in filter(None, lines):
+        if paragraphs and line[0].islower() and not paragraphs[-1].endswith((".", "!", "?", ":")):
+            glue = "" if re.search(r"\w-$", paragraphs[-1]) else " "
+            paragraphs[-1] += glue + line
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _kind(title: str, line: int) -> Kind:
+    for pattern, kind in KINDS:
+        if pattern.match(title):
+            return kind
+    raise AnnexError(
+        f"unknown kind of initiative '{title[:60]}': expected 'Voorontwerp van decreet' "
+        "or '(Voor)ontwerp van besluit van de Vlaamse Regering'",
+        line,
+    )
+
+
+def _stage_of(line: str, cat: Catalogue) -> tuple[Stage, str] | None:
+    folded = fold(line)
+    phrases = sorted(
+        ((fold(p), s) for s, d in cat.stages.items() for p in d.annex_phrases),
+        key=lambda item: -len(item[0]),
+    )
+    for phrase, stage in phrases:
+        if folded.startswith(phrase):
+            return stage, line[len(phrase) :]
+    return None
+
+
+def _split_when(line: str, rest: str) -> tuple[str, str | None]:
+    """The date part of a planning line and the purpose that may follow it."""
+    if ":" in line:
+        when = line.rsplit(":", 1)[1]
+    else:  # "Definitieve goedkeuring Vlaamse Regering medio april 2025": the longest date suffix
+        words = rest.split()
+        when = next(
+            (
+                candidate
+                for i in range(len(words))
+                if parse_window(PURPOSE.split(candidate := " ".join(words[i:]))[0]).parsed
+            ),
+            rest,
+        )
+    date_text, *purpose = PURPOSE.split(when.strip(), maxsplit=1)
+    return date_text.strip().rstrip("."), (purpose[0].strip().rstrip(".") if purpose else None)
+
+
+def _bodies(text: str, cat: Catalogue) -> list[str]:
+    found = []
+    for code, body in cat.advisory_bodies.items():
+        pattern = "|".join(re.escape(p) for p in body.patterns)
+        m = re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE)
+        if m:
+            found.append((m.start(), code))
+    return [code for _, code in sorted(found)]
+
+
+def split_entities(text: str, aliases: Mapping[str, str] | None = None) -> list[str]:
+    """Organisations of a comma/"en" list, keeping names such as "Informatie- en ICT-beleid"."""
+    names: list[str] = []
+    for item in (p.strip() for p in re.split(r"\s*[,;]\s*", text)):
+        parts = re.split(r"\s+en\s+", item)
+        merged = [parts[0]]
+        for right in parts[1:]:
+            if merged[-1].endswith("-") or _shared_head(merged[-1], right):
+                merged[-1] = f"{merged[-1]} en {right}"
+            else:
+                merged.append(right)
+        names += merged
+    result: list[str] = []
+    for raw in names:
+        name = re.sub(r"^(?:in voorkomend geval|eventueel|evt\.)\s+", "", raw.strip(" ."))
+        name = re.sub(r"^(?:de|het)\s+", "", name)
+        if not name:
+            continue
+        name = (aliases or {}).get(name.casefold(), name[0].upper() + name[1:])
+        if name.casefold() not in (n.casefold() for n in result):
+            result.append(name)
+    return result
+
+
+def _shared_head(left: str, right: str) -> bool:
+    """ "stakeholders GIPOD en KLIP": two acronyms sharing one lower-case head noun."""
+    words = left.split()
+
+    def acronym(w: str) -> bool:
+        return len(w) > 1 and w.isupper()
+
+    return len(words) > 1 and words[0].islower() and acronym(words[-1]) and acronym(right)
+
+
+def _day(text: str) -> date | None:
+    window = parse_window(text)
+    return window.latest if window.parsed and window.earliest == window.latest else None
+
+
+def legal_deadlines(rationale: str) -> tuple[list[LegalDeadline], list[Finding]]:
+    """Dates by which the act must apply, read from the rationale's sentences."""
+    deadlines: list[LegalDeadline] = []
+    findings: list[Finding] = []
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z'\"(])", rationale)
+    anchor = next((_day(m["date"]) for m in IN_FORCE_SINCE.finditer(rationale)), None)
+    for sentence in sentences:
+        due: date | None = None
+        for pattern in ABSOLUTE_DEADLINES:
+            if (m := pattern.search(sentence)) and (due := _day(m["date"])):
+                break
+        if due is None and (m := RELATIVE_DEADLINE.search(sentence)):
+            if anchor is None:
+                findings.append(
+                    Finding(
+                        FindingKind.UNRESOLVED_DEADLINE, Severity.WARNING, None, {"text": sentence}
+                    )
+                )
+                deadlines.append(LegalDeadline(sentence, None))
+                continue
+            count = int(m["count"]) if m["count"].isdigit() else NUMBERS[m["count"].lower()]
+            months = count * (12 if m["unit"].lower().startswith("ja") else 1)
+            due = _add_months(anchor, months)
+        if due is not None and all(d.due_on != due for d in deadlines):
+            deadlines.append(LegalDeadline(sentence, due))
+    return deadlines, findings
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def rules_for(cat: Catalogue, term: str = "days_30") -> ProcedureRules:
+    return ProcedureRules(
+        minimum=cat.minimum,
+        council_term=cat.council_terms[term].duration,
+        government_decisions=cat.government_decisions(),
+        calendar=cat.calendar(),
+    )
+
+
+@dataclass(slots=True)
+class _Section:
+    title: str
+    line: int
+    body: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _sections(lines: list[str]) -> tuple[list[_Section], str | None]:
+    sections: list[_Section] = []
+    area = None
+    for number, line in enumerate(lines, start=1):
+        if m := HEADING.match(line):
+            sections.append(_Section(m["title"], number))
+        elif sections:
+            sections[-1].body.append((number, line))
+        elif m := POLICY_AREA.match(line):
+            area = m["area"].strip()
+    return sections, area
+
+
+def parse_annex(
+    text: str,
+    *,
+    source: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    cat: Catalogue | None = None,
+) -> Annex:
+    cat = cat or catalogue()
+    lines = [_clean(line) for line in text.splitlines()]
+    sections, area = _sections(lines)
+    if not sections:
+        raise AnnexError("not an annex: no heading 'Regelgeving - <title>' found")
+    taken: set[str] = set()
+    drafts = [
+        _draft(s, is_last=s is sections[-1], cat=cat, aliases=aliases, taken=taken)
+        for s in sections
+    ]
+    for draft in drafts:
+        draft.initiative.policy_area = area
+        draft.initiative.source = source
+    return Annex(drafts, area, source)
+
+
+def _draft(
+    section: _Section,
+    *,
+    is_last: bool,
+    cat: Catalogue,
+    aliases: Mapping[str, str] | None,
+    taken: set[str],
+) -> Draft:
+    kind = _kind(section.title, section.line)
+    rationale: list[str] = []
+    planning: list[tuple[int, str]] = []
+    entity_lines: list[str] = []
+    part = "rationale"
+    for number, line in section.body:
+        if PLANNING.match(line):
+            part = "planning"
+        elif ENTITIES.match(line):
+            part = "entities"
+        elif part == "rationale":
+            rationale.append(line)
+        elif part == "planning" and line:
+            planning.append((number, line))
+        elif part == "entities" and line:
+            entity_lines.append(line)
+    summary = "\n\n".join(_paragraphs(rationale))
+    deadlines, findings = legal_deadlines(summary)
+    initiative = Initiative(
+        slug=make_slug(section.title, kind, taken),
+        title=section.title,
+        kind=kind,
+        summary=summary,
+        entities=split_entities(" , ".join(entity_lines), aliases),
+        legal_deadlines=deadlines,
+        findings=findings,
+    )
+    draft = Draft(initiative, section.line, _stage_lines(planning, kind, cat))
+    _plan(draft, cat)
+    last_line = section.body[-1][0] if section.body else section.line
+    if part != "entities" or not entity_lines:
+        if is_last:
+            initiative.findings.append(
+                Finding(FindingKind.TRUNCATED, Severity.WARNING, None, {"line": last_line})
+            )
+        initiative.findings.append(Finding(FindingKind.MISSING_ENTITIES, Severity.WARNING))
+    if not planning:
+        initiative.findings.append(Finding(FindingKind.MISSING_PLANNING, Severity.WARNING))
+    return draft
+
+
+def _stage_lines(planning: list[tuple[int, str]], kind: Kind, cat: Catalogue) -> list[StageLine]:
+    workflow = cat.workflows[kind]
+    joined: list[tuple[int, str]] = []
+    for number, line in planning:
+        # A line that names no stage continues a previous line that had not reached its date.
+        if _stage_of(line, cat) is None and joined and ":" not in joined[-1][1]:
+            joined[-1] = (joined[-1][0], f"{joined[-1][1]} {line}")
+        else:
+            joined.append((number, line))
+    result: list[StageLine] = []
+    seen: dict[Stage, int] = {}
+    for number, line in joined:
+        found = _stage_of(line, cat)
+        if found is None:
+            raise AnnexError(f"unknown stage in planning line '{line[:70]}'", number)
+        stage, rest = found
+        if stage not in workflow.stages:
+            raise AnnexError(
+                f"a {workflow.label.en.lower()} has no stage '{cat.stages[stage].label.nl}'", number
+            )
+        if stage in seen:
+            raise AnnexError(
+                f"stage '{cat.stages[stage].label.nl}' is planned twice (also line {seen[stage]})",
+                number,
+            )
+        seen[stage] = number
+        when, purpose = _split_when(line, rest)
+        result.append(StageLine(stage, number, line, when, purpose, parse_window(when)))
+    return result
+
+
+def _plan(draft: Draft, cat: Catalogue) -> None:
+    """Milestones for every stage of the procedure, baselines from the planning lines."""
+    initiative = draft.initiative
+    workflow = cat.workflows[initiative.kind]
+    bodies: list[str] = []
+    for stage_line in draft.stage_lines:
+        bodies += [b for b in _bodies(stage_line.text, cat) if b not in bodies]
+    initiative.advisory_bodies = bodies
+    asks_advice = any(not cat.advisory_bodies[b].council_of_state for b in bodies)
+    baselines = {sl.stage: sl.window for sl in draft.stage_lines}
+    for stage in workflow.stages:
+        planned = stage in baselines or (stage is Stage.ADVISORY_OPINIONS and asks_advice)
+        if stage in workflow.optional and not planned:
+            continue
+        window = baselines.get(stage)
+        initiative.milestones[stage] = Milestone(stage, baseline=window, forecast=window)
+    for sl in draft.stage_lines:
+        if not sl.window.parsed:
+            params = {"stage": sl.stage.value, "text": sl.when, "line": sl.line}
+            initiative.findings.append(
+                Finding(FindingKind.UNPARSED_DATE, Severity.WARNING, sl.stage, params)
+            )
+    initiative.findings += check_plan(initiative, rules_for(cat))
+
+
+def read_annex(path: Path, *, aliases: Mapping[str, str] | None = None) -> Annex:
+    """Read and parse an annex file; any problem is an AnnexError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AnnexError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise AnnexError(f"{path}: is a directory, not an annex file") from None
+    except UnicodeDecodeError as exc:
+        raise AnnexError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
+    except OSError as exc:
+        raise AnnexError(f"{path}: cannot read ({exc.strerror})") from None
+    if "\x00" in text:
+        raise AnnexError(f"{path}: a binary file, not an annex")
+    try:
+        return parse_annex(text, source=path.name, aliases=aliases)
+    except AnnexError as exc:
+        raise AnnexError(f"{path}: {exc}") from None
+
+
+def load_aliases(path: Path) -> dict[str, str]:
+    """Canonical entity names (`[aliases]` of a TOML file), keyed by lower-case variant."""
+    if not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    return {k.casefold(): v for k, v in raw.get("aliases", {}).items()}

@@ -1,0 +1,163 @@
+"""The `tracker` command: read annexes, migrate and seed the database, serve the API."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.annex import AnnexError, load_aliases, read_annex
+from tracker.clock import utc_now
+from tracker.i18n import LANGUAGES
+from tracker.messages import finding_message
+from tracker.services import seed
+from tracker.store import migrate
+from tracker.store.db import PROJECT_ROOT, database_url, make_engine
+from tracker.store.uow import Database
+from tracker.views import annex_view
+
+DEFAULT_SEED_DIR = PROJECT_ROOT / "seed"
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr with a non-zero exit."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tracker", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    annex = commands.add_parser("annex", help="read policy-note annexes")
+    annex_commands = annex.add_subparsers(dest="annex_command", required=True, metavar="ACTION")
+    parse = annex_commands.add_parser("parse", help="print the initiatives an annex plans")
+    parse.add_argument("file", type=Path)
+    parse.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    parse.add_argument("--lang", choices=LANGUAGES, default="nl")
+    parse.add_argument(
+        "--entities", type=Path, default=DEFAULT_SEED_DIR / "entities.toml",
+        help="TOML file of canonical entity names (default: seed/entities.toml)",
+    )  # fmt: skip
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="migrate the database to the latest schema")
+    db_commands.add_parser("current", help="print the schema revision of the database")
+
+    seed = commands.add_parser("seed", help="import every annex in the seed folder (idempotent)")
+    seed.add_argument("--dir", type=Path, default=DEFAULT_SEED_DIR)
+    seed.add_argument("--actor", default=None, help="name recorded in the event log")
+
+    serve = commands.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default=os.environ.get("TRACKER_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("TRACKER_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1)
+    return parser
+
+
+def _annex_parse(args: argparse.Namespace) -> None:
+    annex = read_annex(args.file, aliases=load_aliases(args.entities))
+    if args.json:
+        sys.stdout.write(
+            msgspec.json.format(msgspec.json.encode(annex_view(annex, args.lang))).decode()
+        )
+        sys.stdout.write("\n")
+        return
+    for draft in annex.drafts:
+        initiative = draft.initiative
+        print(f"{initiative.slug} ({initiative.kind.value}, line {draft.line})")
+        for sl in draft.stage_lines:
+            window = (
+                f"{sl.window.earliest or '…'} – {sl.window.latest}" if sl.window.parsed else "?"
+            )
+            print(f"  {sl.stage.value:<18} {sl.when:<55} {window}")
+        for finding in initiative.findings:
+            print(f"  ! {finding.severity.value}: {finding_message(finding, args.lang)}")
+
+
+def _database() -> Database:
+    return Database(make_engine(database_url()))
+
+
+def _require_schema(db: Database) -> None:
+    if migrate.current_revision(db.engine) != migrate.head_revision():
+        raise CommandError("the database schema is not up to date: run 'tracker db upgrade' first")
+
+
+def _seed(args: argparse.Namespace) -> None:
+    if not args.dir.is_dir():
+        raise CommandError(f"{args.dir}: no such folder")
+    db = _database()
+    _require_schema(db)
+    actor = args.actor or f"tracker seed ({getpass.getuser()})"
+    with db.uow(write=True) as uow:
+        reports = seed(uow, args.dir, actor=actor, now=utc_now())
+    for report in reports:
+        print(
+            f"{report.source}: {len(report.created)} created, {len(report.unchanged)} unchanged"
+            + (
+                f", {len(report.differing)} differ from the stored baseline (kept)"
+                if report.differing
+                else ""
+            )
+        )
+        for slug in report.differing:
+            print(
+                f"  {slug}: annex planning differs from the stored baseline; re-plan to change it"
+            )
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    print(
+        f"Wetgevingsplanner on http://{args.host}:{args.port}/ "
+        f"(API: http://{args.host}:{args.port}/api/initiatives, docs: /schema)"
+    )
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "annex":
+        _annex_parse(args)
+    elif args.command == "db":
+        db = _database()
+        if args.db_command == "upgrade":
+            migrate.upgrade(db.engine)
+            print(f"database at revision {migrate.current_revision(db.engine)}")
+        else:
+            print(migrate.current_revision(db.engine) or "empty database (no schema)")
+    elif args.command == "seed":
+        _seed(args)
+    elif args.command == "serve":
+        _serve(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        run(argv)
+    except (AnnexError, CommandError) as exc:
+        print(f"tracker: error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        print(f"tracker: database error: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure domain core: no web framework, no SQL, no state-machine library."""

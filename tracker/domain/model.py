@@ -1,0 +1,155 @@
+"""Initiatives, stages, planning windows, milestones and events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    DECREE = "decree"
+    ORDER = "order"
+
+
+class Stage(StrEnum):
+    """Procedural stages, in procedure order."""
+
+    DRAFTING = "drafting"
+    FIRST_APPROVAL = "first_approval"
+    ADVISORY_OPINIONS = "advisory_opinions"
+    SECOND_APPROVAL = "second_approval"
+    COUNCIL_OF_STATE = "council_of_state"
+    FINAL_APPROVAL = "final_approval"
+    PARLIAMENT = "parliament"
+    RATIFICATION = "ratification"
+    PUBLICATION = "publication"
+
+
+class Terminal(StrEnum):
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    ON_HOLD = "on_hold"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One alternative of a planning window; `earliest` is None for an open start ("uiterlijk")."""
+
+    earliest: date | None
+    latest: date
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A planned period `[earliest, latest]` (inclusive) and the text it was read from.
+
+    An unreadable text keeps `latest` None: it is kept verbatim and never turned into a date.
+    """
+
+    text: str
+    earliest: date | None = None
+    latest: date | None = None
+    alternatives: tuple[Span, ...] = ()
+
+    @property
+    def parsed(self) -> bool:
+        return self.latest is not None
+
+    @property
+    def target(self) -> date | None:
+        """The day to aim for: the middle of the window, rounded down (the end if open-start)."""
+        if self.latest is None:
+            return None
+        if self.earliest is None:
+            return self.latest
+        return date.fromordinal((self.earliest.toordinal() + self.latest.toordinal()) // 2)
+
+    @classmethod
+    def exact(cls, day: date, text: str | None = None) -> Window:
+        return cls(text or day.isoformat(), day, day, (Span(day, day),))
+
+
+@dataclass(slots=True)
+class Milestone:
+    """A stage of one initiative: what was planned, what is expected now, what happened."""
+
+    stage: Stage
+    baseline: Window | None = None
+    forecast: Window | None = None
+    actual: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LegalDeadline:
+    text: str
+    due_on: date | None
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class FindingKind(StrEnum):
+    STAGE_ORDER = "stage_order"
+    TIGHT_SCHEDULE = "tight_schedule"
+    UNPARSED_DATE = "unparsed_date"
+    TRUNCATED = "truncated"
+    MISSING_ENTITIES = "missing_entities"
+    MISSING_PLANNING = "missing_planning"
+    UNRESOLVED_DEADLINE = "unresolved_deadline"
+    DEADLINE_RISK = "deadline_risk"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something a coordinator should look at; `params` fill the message templates."""
+
+    kind: FindingKind
+    severity: Severity
+    stage: Stage | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One line of the append-only event log."""
+
+    name: str
+    occurred_on: date
+    recorded_at: datetime
+    actor: str
+    from_state: str | None
+    to_state: str
+    reference: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Initiative:
+    slug: str
+    title: str
+    kind: Kind
+    summary: str = ""
+    entities: list[str] = field(default_factory=list)
+    advisory_bodies: list[str] = field(default_factory=list)
+    legal_deadlines: list[LegalDeadline] = field(default_factory=list)
+    milestones: dict[Stage, Milestone] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    state: str = Stage.DRAFTING.value
+    held_stage: Stage | None = None
+    policy_area: str | None = None
+    source: str | None = None
+    id: int | None = None
+    version: int = 1
+
+    @property
+    def procedure(self) -> tuple[Stage, ...]:
+        """The stages this initiative goes through, in order."""
+        return tuple(sorted(self.milestones, key=list(Stage).index))
+
+    def plans(self, stage: Stage) -> bool:
+        return stage in self.milestones

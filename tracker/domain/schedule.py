@@ -1,0 +1,118 @@
+"""Plan checks: stages planned out of order, or closer together than the minimal durations."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from tracker.domain.calendar import Duration, WorkingCalendar
+from tracker.domain.model import (
+    Finding,
+    FindingKind,
+    Initiative,
+    LegalDeadline,
+    Severity,
+    Stage,
+    Window,
+)
+
+ENTRY_INTO_FORCE_DELAY = timedelta(days=10)  # art. 84 BWHI / art. 56: ten days after publication
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureRules:
+    """Minimal durations per stage (None: the Council of State term) and government decisions."""
+
+    minimum: Mapping[Stage, Duration | None]
+    council_term: Duration
+    government_decisions: frozenset[Stage]
+    calendar: WorkingCalendar
+
+    def minimum_for(self, stage: Stage) -> Duration:
+        found = self.minimum.get(stage, Duration())
+        return self.council_term if found is None else found
+
+    def earliest_completion(self, start: date, stages: Sequence[Stage]) -> date:
+        """The first day `stages` can all be completed when the stage before ends on `start`."""
+        day = start
+        for stage in stages:
+            day = self.calendar.add(day, self.minimum_for(stage))
+            if stage in self.government_decisions:
+                day = self.calendar.government_friday_on_or_after(day)
+        return day
+
+
+def _planned(initiative: Initiative) -> list[tuple[Stage, Window]]:
+    return [
+        (stage, m.baseline)
+        for stage, m in sorted(initiative.milestones.items(), key=lambda i: list(Stage).index(i[0]))
+        if m.baseline is not None and m.baseline.parsed
+    ]
+
+
+def _pair_finding(
+    previous: tuple[Stage, Window],
+    current: tuple[Stage, Window],
+    procedure: Sequence[Stage],
+    rules: ProcedureRules,
+) -> Finding | None:
+    (p_stage, p), (c_stage, c) = previous, current
+    assert p.latest and c.latest and p.target and c.target  # noqa: PT018 (parsed windows)
+    params = {
+        "stage": c_stage.value, "text": c.text, "previous": p_stage.value, "previous_text": p.text,
+    }  # fmt: skip
+    if c.latest < (p.earliest or p.latest):
+        return Finding(FindingKind.STAGE_ORDER, Severity.ERROR, c_stage, params)
+    if c.target < p.target:
+        return Finding(FindingKind.STAGE_ORDER, Severity.WARNING, c_stage, params)
+    between = procedure[procedure.index(p_stage) + 1 : procedure.index(c_stage) + 1]
+    possible = rules.earliest_completion(p.target, between)
+    params |= {
+        "planned_days": (c.target - p.target).days,
+        "needed_days": (possible - p.target).days,
+    }
+    if p.earliest is not None and rules.earliest_completion(p.earliest, between) > c.latest:
+        return Finding(FindingKind.TIGHT_SCHEDULE, Severity.ERROR, c_stage, params)
+    if possible > c.target:
+        return Finding(FindingKind.TIGHT_SCHEDULE, Severity.WARNING, c_stage, params)
+    return None
+
+
+def check_plan(initiative: Initiative, rules: ProcedureRules) -> list[Finding]:
+    """Order and minimal-duration findings for consecutive planned stages, plus deadline risks."""
+    planned = _planned(initiative)
+    procedure = initiative.procedure
+    findings = [
+        f
+        for previous, current in itertools.pairwise(planned)
+        if (f := _pair_finding(previous, current, procedure, rules)) is not None
+    ]
+    publication = initiative.milestones.get(Stage.PUBLICATION)
+    if publication and publication.baseline and publication.baseline.parsed:
+        findings += _deadline_risks(publication.baseline, initiative.legal_deadlines)
+    return findings
+
+
+def _deadline_risks(publication: Window, deadlines: Sequence[LegalDeadline]) -> list[Finding]:
+    findings = []
+    assert publication.latest is not None
+    for deadline in deadlines:
+        if deadline.due_on is None:
+            continue
+        start = publication.earliest or publication.latest
+        params = {
+            "deadline": deadline.due_on.isoformat(),
+            "text": publication.text,
+            "entry_into_force": (publication.latest + ENTRY_INTO_FORCE_DELAY).isoformat(),
+        }
+        if start + ENTRY_INTO_FORCE_DELAY > deadline.due_on:
+            findings.append(
+                Finding(FindingKind.DEADLINE_RISK, Severity.ERROR, Stage.PUBLICATION, params)
+            )
+        elif publication.latest + ENTRY_INTO_FORCE_DELAY > deadline.due_on:
+            findings.append(
+                Finding(FindingKind.DEADLINE_RISK, Severity.WARNING, Stage.PUBLICATION, params)
+            )
+    return findings

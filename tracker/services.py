@@ -1,0 +1,101 @@
+"""Use cases over the domain, the store and the workflows; collaborators are passed explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from tracker.annex import Annex, AnnexError, load_aliases, read_annex
+from tracker.clock import brussels_day
+from tracker.domain.model import Event, Initiative
+from tracker.domain.slugs import make_slug
+from tracker.store.uow import UnitOfWork
+
+SYSTEM_EVENT_CREATE = "create"
+ENTITY_ALIASES = "entities.toml"
+
+
+class NotFound(Exception):
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(f"{what} '{key}' not found")
+        self.what = what
+        self.key = key
+
+
+@dataclass(slots=True)
+class ImportReport:
+    source: str | None
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    differing: list[str] = field(default_factory=list)  # stored baseline kept; re-plan explicitly
+
+
+def _baselines(initiative: Initiative) -> dict[str, str | None]:
+    return {
+        s.value: (m.baseline.text if m.baseline else None) for s, m in initiative.milestones.items()
+    }
+
+
+def import_annex(uow: UnitOfWork, annex: Annex, *, actor: str, now: datetime) -> ImportReport:
+    """Store the annex's new initiatives with their windows as baseline; never touch existing ones.
+
+    An initiative is known by its title. One already stored keeps its baseline (which changes
+    only by explicit re-baselining); a difference with the annex is reported, not applied.
+    """
+    report = ImportReport(annex.source)
+    taken = uow.initiatives.slugs()
+    for draft in annex.drafts:
+        initiative = draft.initiative
+        existing_slug = uow.initiatives.slug_of_title(initiative.title)
+        if existing_slug is not None:
+            existing = uow.initiatives.get(existing_slug)
+            same = existing is not None and _baselines(existing) == _baselines(initiative)
+            (report.unchanged if same else report.differing).append(existing_slug)
+            continue
+        if initiative.slug in taken:
+            initiative.slug = make_slug(initiative.title, initiative.kind, taken)
+        taken.add(initiative.slug)
+        uow.initiatives.add(initiative, now=now)
+        uow.initiatives.append_event(
+            initiative,
+            Event(
+                name=SYSTEM_EVENT_CREATE,
+                occurred_on=brussels_day(now),
+                recorded_at=now,
+                actor=actor,
+                from_state=None,
+                to_state=initiative.state,
+                note=f"annex: {annex.source}" if annex.source else None,
+            ),
+        )
+        report.created.append(initiative.slug)
+    return report
+
+
+def annex_files(seed_dir: Path) -> list[Path]:
+    return sorted(p for p in seed_dir.glob("*.txt") if p.is_file())
+
+
+def seed(uow: UnitOfWork, seed_dir: Path, *, actor: str, now: datetime) -> list[ImportReport]:
+    """Import every annex of `seed_dir` in one transaction: all of them, or nothing."""
+    files = annex_files(seed_dir)
+    if not files:
+        raise AnnexError(f"{seed_dir}: no annex (*.txt) to import")
+    aliases = load_aliases(seed_dir / ENTITY_ALIASES)
+    annexes = [read_annex(path, aliases=aliases) for path in files]
+    reports = [import_annex(uow, annex, actor=actor, now=now) for annex in annexes]
+    uow.commit()
+    return reports
+
+
+def get_initiative(uow: UnitOfWork, slug: str) -> Initiative:
+    initiative = uow.initiatives.get(slug)
+    if initiative is None:
+        raise NotFound("initiative", slug)
+    return initiative
+
+
+def history(uow: UnitOfWork, slug: str) -> list[Event]:
+    get_initiative(uow, slug)
+    return uow.initiatives.events(slug)

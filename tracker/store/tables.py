@@ -1,0 +1,169 @@
+"""Database tables. Identifiers are English; the event log is append-only (see migrations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite keeps no time zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class InitiativeRow(Base):
+    __tablename__ = "initiative"
+    __table_args__ = (CheckConstraint("kind IN ('decree', 'order')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    held_stage: Mapped[str | None] = mapped_column(String(32))
+    council_of_state_term: Mapped[str] = mapped_column(String(16), default="days_30")
+    advisory_bodies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    policy_area: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(300))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    entity_links: Mapped[list[InitiativeEntityRow]] = relationship(
+        order_by="InitiativeEntityRow.position", cascade="all, delete-orphan"
+    )
+    milestones: Mapped[list[MilestoneRow]] = relationship(
+        order_by="MilestoneRow.position", cascade="all, delete-orphan"
+    )
+    deadlines: Mapped[list[LegalDeadlineRow]] = relationship(
+        order_by="LegalDeadlineRow.position", cascade="all, delete-orphan"
+    )
+    findings: Mapped[list[FindingRow]] = relationship(
+        order_by="FindingRow.position", cascade="all, delete-orphan"
+    )
+
+
+class EntityRow(Base):
+    __tablename__ = "entity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+
+
+class InitiativeEntityRow(Base):
+    __tablename__ = "initiative_entity"
+
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    entity: Mapped[EntityRow] = relationship(lazy="joined")
+
+
+class MilestoneRow(Base):
+    """Baseline, forecast (each a window: text, earliest, latest, alternatives) and actual."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("initiative_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"))
+    stage: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    baseline_text: Mapped[str | None] = mapped_column(Text)
+    baseline_earliest: Mapped[date | None] = mapped_column(Date)
+    baseline_latest: Mapped[date | None] = mapped_column(Date)
+    baseline_alternatives: Mapped[list[list[str | None]] | None] = mapped_column(JSON)
+    forecast_text: Mapped[str | None] = mapped_column(Text)
+    forecast_earliest: Mapped[date | None] = mapped_column(Date)
+    forecast_latest: Mapped[date | None] = mapped_column(Date)
+    forecast_alternatives: Mapped[list[list[str | None]] | None] = mapped_column(JSON)
+    actual: Mapped[date | None] = mapped_column(Date)
+
+
+class LegalDeadlineRow(Base):
+    __tablename__ = "legal_deadline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class FindingRow(Base):
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class EventRow(Base):
+    """The append-only event log: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (Index("ix_event_log_initiative", "initiative_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)

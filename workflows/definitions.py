@@ -1,0 +1,250 @@
+"""Load the workflow data files into plain, immutable definitions (no state-machine library here).
+
+The transitions of a workflow are derived from its ordered stages: the event that completes a stage
+leads to the next stage the initiative plans (optional stages are skipped when not planned), the
+last one to the `done` state; every open stage can be put on hold (and resumed where it was) or
+withdrawn.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import holidays
+
+from tracker.domain.calendar import Duration, WorkingCalendar
+from tracker.domain.model import Initiative, Kind, Stage, Terminal
+
+DATA_DIR = Path(__file__).parent
+LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    nl: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+@dataclass(frozen=True, slots=True)
+class StageDef:
+    id: Stage
+    label: Label
+    completed_by: str
+    government_decision: bool
+    annex_phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventDef:
+    id: str
+    label: Label
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A pure condition on the initiative: `plans` a stage, or was `held_in` a stage."""
+
+    name: str
+    stage: Stage
+
+    def __call__(self, initiative: Initiative) -> bool:
+        if self.name == "plans":
+            return initiative.plans(self.stage)
+        return initiative.held_stage == self.stage
+
+    def describe(self) -> str:
+        return f"{self.name}({self.stage.value})"
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionDef:
+    event: str
+    source: str
+    dest: str
+    guard: Guard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowDef:
+    kind: Kind
+    label: Label
+    stages: tuple[Stage, ...]
+    optional: frozenset[Stage]
+    done: str
+    transitions: tuple[TransitionDef, ...]
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return (
+            *(s.value for s in self.stages),
+            self.done,
+            Terminal.ON_HOLD.value,
+            Terminal.WITHDRAWN.value,
+        )
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.event for t in self.transitions))
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        return tuple(s.value for s in self.stages)
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryBody:
+    code: str
+    label: Label
+    patterns: tuple[str, ...]
+    council_of_state: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilTerm:
+    id: str
+    label: Label
+    duration: Duration
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    stages: Mapping[Stage, StageDef]
+    events: Mapping[str, EventDef]
+    states: Mapping[str, Label]
+    workflows: Mapping[Kind, WorkflowDef]
+    minimum: Mapping[Stage, Duration | None]  # None: the initiative's Council of State term
+    council_terms: Mapping[str, CouncilTerm]
+    advisory_bodies: Mapping[str, AdvisoryBody]
+    days_off: tuple[tuple[int, int, Label], ...]  # (month, day, name)
+
+    def state_label(self, state: str, lang: str = "nl") -> str:
+        if state in self.states:
+            return self.states[state].get(lang)
+        return self.stages[Stage(state)].label.get(lang)
+
+    def government_decisions(self) -> frozenset[Stage]:
+        return frozenset(s for s, d in self.stages.items() if d.government_decision)
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(self.is_day_off)
+
+    def is_day_off(self, day: date) -> bool:
+        return day in _belgian_holidays() or any(
+            (m, d) == (day.month, day.day) for m, d, _ in self.days_off
+        )
+
+
+@cache
+def _belgian_holidays() -> holidays.HolidayBase:
+    return holidays.country_holidays("BE")
+
+
+def _read(name: str) -> dict[str, Any]:
+    with (DATA_DIR / name).open("rb") as f:
+        return tomllib.load(f)
+
+
+def _label(raw: Mapping[str, Any]) -> Label:
+    return Label(nl=raw["nl"], en=raw["en"])
+
+
+def _duration(raw: Mapping[str, Any]) -> Duration:
+    return Duration(days=raw.get("days", 0), working_days=raw.get("working_days", 0))
+
+
+def derive_transitions(
+    stages: tuple[Stage, ...],
+    optional: frozenset[Stage],
+    done: str,
+    completed_by: Callable[[Stage], str],
+) -> tuple[TransitionDef, ...]:
+    result: list[TransitionDef] = []
+    for i, stage in enumerate(stages):
+        event = completed_by(stage)
+        for candidate in stages[i + 1 :]:
+            if candidate in optional:
+                guard = Guard("plans", candidate)
+                result.append(TransitionDef(event, stage.value, candidate.value, guard))
+                continue
+            result.append(TransitionDef(event, stage.value, candidate.value))
+            break
+        else:
+            result.append(TransitionDef(event, stage.value, done))
+    hold, withdrawn = Terminal.ON_HOLD.value, Terminal.WITHDRAWN.value
+    result += [TransitionDef("hold", s.value, hold) for s in stages]
+    result += [TransitionDef("resume", hold, s.value, Guard("held_in", s)) for s in stages]
+    result += [TransitionDef("withdraw", s, withdrawn) for s in (*(s.value for s in stages), hold)]
+    return tuple(result)
+
+
+def _workflow(raw: Mapping[str, Any], stage_defs: Mapping[Stage, StageDef]) -> WorkflowDef:
+    stages = tuple(Stage(s) for s in raw["stages"])
+    optional = frozenset(Stage(s) for s in raw.get("optional", ()))
+    return WorkflowDef(
+        kind=Kind(raw["kind"]),
+        label=_label(raw),
+        stages=stages,
+        optional=optional,
+        done=raw["done"],
+        transitions=derive_transitions(
+            stages, optional, raw["done"], lambda s: stage_defs[s].completed_by
+        ),
+    )
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The workflow data, read once per process."""
+    raw = _read("stages.toml")
+    stages = {
+        Stage(k): StageDef(
+            id=Stage(k),
+            label=_label(v),
+            completed_by=v["completed_by"],
+            government_decision=v.get("government_decision", False),
+            annex_phrases=tuple(v.get("annex_phrases", ())),
+        )
+        for k, v in raw["stages"].items()
+    }
+    events = {
+        k: EventDef(k, _label(v), tuple(v.get("requires", ("occurred_on",))))
+        for k, v in raw["events"].items()
+    }
+    durations = _read("durations.toml")
+    bodies = _read("advisory_bodies.toml")["bodies"]
+    days_off = tuple(
+        (d["month"], day, _label(d))
+        for d in _read("calendar.toml")["days_off"]
+        for day in range(d["day"], d.get("until_day", d["day"]) + 1)
+    )
+    return Catalogue(
+        stages=stages,
+        events=events,
+        states={k: _label(v) for k, v in raw["states"].items()},
+        workflows={
+            wf.kind: wf for wf in (_workflow(_read(f"{k.value}.toml"), stages) for k in Kind)
+        },
+        minimum={
+            Stage(k): None if v.get("term") else _duration(v)
+            for k, v in durations["minimum"].items()
+        },
+        council_terms={
+            k: CouncilTerm(k, _label(v), _duration(v))
+            for k, v in durations["council_of_state_terms"].items()
+        },
+        advisory_bodies={
+            k: AdvisoryBody(k, _label(v), tuple(v["patterns"]), v.get("council_of_state", False))
+            for k, v in bodies.items()
+        },
+        days_off=days_off,
+    )
