@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tracker: error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"tracker: database error: {reason}", file=sys.stderr)
         return 1
     return 0

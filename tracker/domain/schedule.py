@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from tracker.domain.calendar import Duration, WorkingCalendar
 from tracker.domain.model import (
@@ -60,7 +61,7 @@ def _pair_finding(
 ) -> Finding | None:
     (p_stage, p), (c_stage, c) = previous, current
     assert p.latest and c.latest and p.target and c.target  # noqa: PT018 (parsed windows)
-    params = {
+    params: dict[str, Any] = {
         "stage": c_stage.value, "text": c.text, "previous": p_stage.value, "previous_text": p.text,
     }  # fmt: skip
     if c.latest < (p.earliest or p.latest):

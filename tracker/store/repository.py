@@ -80,7 +80,7 @@ class InitiativeRepository:
         self.session = session
 
     # -- reading -------------------------------------------------------------------------------
-    def _query(self) -> Select[tuple[InitiativeRow]]:
+    def _query(self) -> Select[InitiativeRow]:
         return select(InitiativeRow).options(
             selectinload(InitiativeRow.entity_links),
             selectinload(InitiativeRow.milestones),
@@ -92,7 +92,7 @@ class InitiativeRepository:
         row = self.session.scalars(self._query().where(InitiativeRow.slug == slug)).one_or_none()
         return None if row is None else _to_domain(row)
 
-    def list(
+    def find(
         self, filters: InitiativeFilter, *, limit: int, offset: int
     ) -> tuple[list[Initiative], int]:
         query = select(InitiativeRow.id)

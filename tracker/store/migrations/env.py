@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection that `tracker.store.migrate` hands over."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from tracker.store.db import make_engine
 from tracker.store.tables import Base
@@ -8,7 +9,7 @@ from tracker.store.tables import Base
 config = context.config
 
 
-def _run(connection):
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -23,5 +24,5 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    with make_engine(config.get_main_option("sqlalchemy.url")).begin() as conn:
+    with make_engine(config.get_main_option("sqlalchemy.url") or "").begin() as conn:
         _run(conn)

@@ -1,0 +1,48 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Contact
+from sqlalchemy import text
+
+from api.deps import DEPENDENCIES
+from api.initiatives import EntityController, InitiativeController
+from api.problems import EXCEPTION_HANDLERS
+from api.schemas import Health
+from tracker.store import migrate
+from tracker.store.db import database_url, make_engine
+from tracker.store.uow import Database
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+@get("/health", sync_to_thread=True, tags=["health"], summary="Liveness and database check")
+def health(state: State) -> Health:
+    database: Database = state.database
+    with database.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return Health(status="ok", database=database.engine.dialect.name,
+                  schema_revision=migrate.current_revision(database.engine))  # fmt: skip
+
+
+def create_app(database: Database | None = None) -> Litestar:
+    """Build the app over `database` (default: TRACKER_DATABASE_URL or the SQLite file)."""
+    db = database or Database(make_engine(database_url()))
+    return Litestar(
+        route_handlers=[health, InitiativeController, EntityController],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"database": db}),
+        on_shutdown=[db.dispose] if database is None else [],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Wetgevingsplanner API",
+            version="0.1.0",
+            description="Planning of the regulatory initiatives of the Flemish Government.",
+            contact=Contact(name="Wetgevingsplanner"),
+            path="/schema",
+        ),
+    )

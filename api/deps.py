@@ -1,0 +1,38 @@
+"""Dependencies shared by the controllers: the unit of work and the answer language."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from tracker.i18n import language
+from tracker.store.uow import Database, UnitOfWork
+
+
+def provide_uow(state: State) -> Generator[UnitOfWork, None, None]:
+    database: Database = state.database
+    with database.uow() as uow:
+        yield uow
+
+
+def provide_lang(
+    request: Request[Any, Any, Any],
+    requested: str | None = Parameter(
+        query="lang",
+        required=False,
+        pattern="^(nl|en)$",
+        description="Language of labels and messages: nl (default) or en.",
+    ),
+) -> str:
+    return language(requested or request.headers.get("accept-language"))
+
+
+DEPENDENCIES = {
+    "uow": Provide(provide_uow),
+    "lang": Provide(provide_lang, sync_to_thread=False),
+}
