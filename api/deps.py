@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from tracker.i18n import language
 from tracker.store.uow import Database, UnitOfWork
@@ -20,19 +20,20 @@ def provide_uow(state: State) -> Generator[UnitOfWork, None, None]:
         yield uow
 
 
-def provide_lang(
+def provide_language(
     request: Request[Any, Any, Any],
-    requested: str | None = Parameter(
-        query="lang",
-        required=False,
-        pattern="^(nl|en)$",
-        description="Language of labels and messages: nl (default) or en.",
-    ),
+    lang: Annotated[
+        str | None,
+        QueryParameter(
+            pattern="^(nl|en)$",
+            description="Language of labels and messages: nl (default) or en.",
+        ),
+    ] = None,
 ) -> str:
-    return language(requested or request.headers.get("accept-language"))
+    return language(lang or request.headers.get("accept-language"))
 
 
 DEPENDENCIES = {
     "uow": Provide(provide_uow),
-    "lang": Provide(provide_lang, sync_to_thread=False),
+    "language": Provide(provide_language, sync_to_thread=False),
 }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from api.schemas import EntitySummary, InitiativePage
 from tracker.domain.model import Kind
@@ -49,23 +50,23 @@ class InitiativeController(Controller):
     )
     def list_initiatives(
         self,
-        uow: UnitOfWork,
-        lang: str,
-        kind: Annotated[Kind | None, Parameter(description="decree or order")] = None,
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        kind: Annotated[Kind | None, QueryParameter(description="decree or order")] = None,
         stage: Annotated[
-            str | None, Parameter(description="Current stage or state, e.g. first_approval")
+            str | None, QueryParameter(description="Current stage or state, e.g. first_approval")
         ] = None,
-        entity: Annotated[str | None, Parameter(description="Entity slug")] = None,
+        entity: Annotated[str | None, QueryParameter(description="Entity slug")] = None,
         q: Annotated[
-            str | None, Parameter(description="Free text in title or summary", max_length=200)
+            str | None, QueryParameter(description="Free text in title or summary", max_length=200)
         ] = None,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Page size")] = 50,
-        offset: Annotated[int, Parameter(ge=0, description="Rows to skip")] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size")] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, description="Rows to skip")] = 0,
     ) -> InitiativePage:
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
         items, total = uow.initiatives.find(filters, limit=limit, offset=offset)
         return InitiativePage(
-            items=[initiative_summary(i, lang) for i in items],
+            items=[initiative_summary(i, language) for i in items],
             total=total,
             limit=limit,
             offset=offset,
@@ -78,8 +79,10 @@ class InitiativeController(Controller):
         summary="One initiative",
         description="Stages with baseline, forecast and actual; entities, deadlines, findings.",
     )
-    def get_initiative(self, uow: UnitOfWork, lang: str, slug: str) -> InitiativeView:
-        return initiative_view(get_initiative(uow, slug), lang)
+    def get_initiative(
+        self, uow: NamedDependency[UnitOfWork], language: NamedDependency[str], slug: FromPath[str]
+    ) -> InitiativeView:
+        return initiative_view(get_initiative(uow, slug), language)
 
 
 class EntityController(Controller):
@@ -87,5 +90,5 @@ class EntityController(Controller):
     tags = ("entities",)
 
     @get("/", sync_to_thread=True, summary="Entities and how many initiatives involve each")
-    def list_entities(self, uow: UnitOfWork) -> list[EntitySummary]:
+    def list_entities(self, uow: NamedDependency[UnitOfWork]) -> list[EntitySummary]:
         return [EntitySummary(slug, name, n) for slug, name, n in uow.initiatives.entities()]

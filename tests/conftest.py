@@ -1,0 +1,94 @@
+"""Shared fixtures: a migrated database on SQLite and, when configured, on PostgreSQL.
+
+Set TRACKER_TEST_POSTGRES_URL (for example postgresql://postgres@127.0.0.1:5432/test) to run
+every database test on PostgreSQL too, each in a schema of its own that is dropped afterwards.
+With TRACKER_REQUIRE_POSTGRES=1 (as in .ci/run) a missing or unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tracker.store import migrate
+from tracker.store.db import make_engine
+from tracker.store.uow import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_DIR = ROOT / "seed"
+SEED_ANNEX = SEED_DIR / "bijlage-beleidsnota-digitalisering-2024-2029.txt"
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_reachable() -> None:
+    """Fail the whole run early when PostgreSQL is required but cannot be used."""
+    if REQUIRE_POSTGRES and not POSTGRES_URL:
+        pytest.exit("TRACKER_REQUIRE_POSTGRES=1 but TRACKER_TEST_POSTGRES_URL is not set", 3)
+    if POSTGRES_URL:
+        engine = make_engine(POSTGRES_URL)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            pytest.exit(f"cannot connect to TRACKER_TEST_POSTGRES_URL: {exc}", 3)
+        finally:
+            engine.dispose()
+
+
+def _sqlite(tmp_path: Path) -> Iterator[Database]:
+    database = Database(make_engine(f"sqlite:///{tmp_path / 'tracker.sqlite3'}"))
+    yield database
+    database.dispose()
+
+
+def _postgres() -> Iterator[Database]:
+    if not POSTGRES_URL:
+        pytest.skip("TRACKER_TEST_POSTGRES_URL is not set")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database = Database(
+        make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    )
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database without schema, on each backend."""
+    yield from (_sqlite(tmp_path) if request.param == "sqlite" else _postgres())
+
+
+@pytest.fixture
+def database(empty_database: Database) -> Database:
+    """A migrated, empty database on each backend."""
+    migrate.upgrade(empty_database.engine)
+    return empty_database
+
+
+@pytest.fixture
+def seeded(database: Database) -> Database:
+    """The seed annex imported."""
+    from tracker.services import seed
+
+    with database.uow(write=True) as uow:
+        seed(uow, SEED_DIR, actor="test", now=NOW)
+    return database

@@ -1,0 +1,163 @@
+"""The read API over a seeded database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+
+from api.app import create_app
+from tracker.store.uow import Database
+
+PROBLEM = "application/problem+json"
+KLIP = "decreet-klip-gipod-verordening"
+
+
+@pytest.fixture
+def client(seeded: Database) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(seeded)) as client:
+        yield client
+
+
+def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    return body
+
+
+def test_health(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["schema_revision"] == "0001"
+
+
+def test_list_is_paginated(client):
+    first = client.get("/api/initiatives", params={"limit": 5}).json()
+    assert (first["total"], first["limit"], first["offset"], first["next_offset"]) == (11, 5, 0, 5)
+    last = client.get("/api/initiatives", params={"limit": 5, "offset": 10}).json()
+    assert len(last["items"]) == 1
+    assert last["next_offset"] is None
+    assert first["items"][0]["slug"] == KLIP
+    assert first["items"][0]["state_label"] == "Voorbereiding"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"kind": "order"}, 4),
+        ({"kind": "decree"}, 7),
+        ({"stage": "drafting"}, 11),
+        ({"stage": "published"}, 0),
+        ({"entity": "vvsg"}, 6),
+        ({"entity": "no-such-entity"}, 0),
+        ({"q": "mandatensysteem"}, 1),
+        ({"q": "Gigabit", "kind": "decree"}, 1),
+        ({"q": "gigabit", "kind": "order"}, 0),
+    ],
+)
+def test_list_filters(client, params, expected):
+    assert client.get("/api/initiatives", params=params).json()["total"] == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"kind": "resolution"}, "kind"),
+        ({"stage": "nowhere"}, "stage"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1000"}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"lang": "fr"}, "lang"),
+    ],
+)
+def test_bad_query_parameters_are_named(client, params, field):
+    body = _problem(client.get("/api/initiatives", params=params), 400)
+    assert field in [p["name"] for p in body["invalid_params"]]
+    assert field in body["detail"]
+
+
+def test_detail(client):
+    body = client.get(f"/api/initiatives/{KLIP}").json()
+    assert body["kind"] == "decree"
+    assert body["kind_label"] == "Decreet"
+    assert [s["stage"] for s in body["stages"]] == [
+        "drafting", "first_approval", "advisory_opinions", "second_approval", "council_of_state",
+        "final_approval", "parliament", "ratification", "publication",
+    ]  # fmt: skip
+    first = body["stages"][1]
+    assert first["label"] == "Eerste principiële goedkeuring VR"
+    assert first["baseline"]["text"] == "medio januari 2025"
+    assert (first["baseline"]["earliest"], first["baseline"]["latest"]) == (
+        "2025-01-11",
+        "2025-01-20",
+    )
+    assert first["forecast"] == first["baseline"]
+    assert first["actual"] is None
+    assert body["stages"][0]["current"] is True
+    assert body["legal_deadlines"][0]["date"] == "2025-11-12"
+    assert {"slug": "vlaams-datanutsbedrijf", "name": "Vlaams Datanutsbedrijf"} in body["entities"]
+    assert body["advisory_bodies"] == ["SERV", "VTC", "RvS"]
+    assert [f["kind"] for f in body["findings"]] == ["deadline_risk"]
+    assert "12 november 2025" in body["findings"][0]["message"]
+
+
+def test_detail_in_english(client):
+    body = client.get(f"/api/initiatives/{KLIP}", params={"lang": "en"}).json()
+    assert body["stages"][1]["label"] == "First approval in principle by the Flemish Government"
+    assert body["state_label"] == "Drafting"
+    assert "12 November 2025" in body["findings"][0]["message"]
+    via_header = client.get(f"/api/initiatives/{KLIP}", headers={"Accept-Language": "en-GB,en"})
+    assert via_header.json()["state_label"] == "Drafting"
+
+
+def test_findings_of_the_cut_off_initiative(client):
+    body = client.get("/api/initiatives/besluit-erkenning-authentieke-gegevensbronnen").json()
+    kinds = {(f["kind"], f["severity"]) for f in body["findings"]}
+    assert {
+        ("stage_order", "error"),
+        ("truncated", "warning"),
+        ("missing_entities", "warning"),
+    } <= kinds
+    assert body["entities"] == []
+
+
+def test_unknown_slug_and_route_are_problems(client):
+    body = _problem(client.get("/api/initiatives/no-such-thing"), 404)
+    assert "no-such-thing" in body["detail"]
+    _problem(client.get("/api/nothing-here"), 404)
+    _problem(client.post("/api/initiatives/no-such-thing"), 405)
+
+
+def test_entities(client):
+    entities = {e["slug"]: e for e in client.get("/api/entities").json()}
+    assert entities["agentschap-digitaal-vlaanderen"]["initiatives"] == 10
+    assert entities["stuurorgaan-vlaams-informatie-en-ict-beleid"]["name"] == (
+        "Stuurorgaan Vlaams Informatie- en ICT-beleid"
+    )
+
+
+def test_openapi_documents_the_read_api(client):
+    schema = client.get("/schema/openapi.json").json()
+    assert {"/health", "/api/initiatives", "/api/initiatives/{slug}", "/api/entities"} <= set(
+        schema["paths"]
+    )
+    parameters = {p["name"] for p in schema["paths"]["/api/initiatives"]["get"]["parameters"]}
+    assert {"kind", "stage", "entity", "q", "limit", "offset", "lang"} <= parameters
+
+
+def test_an_unexpected_error_is_a_problem_without_details(seeded: Database, monkeypatch):
+    from tracker.store.repository import InitiativeRepository
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(InitiativeRepository, "get", broken)
+    with TestClient(create_app(seeded), raise_server_exceptions=False) as client:
+        body = _problem(client.get(f"/api/initiatives/{KLIP}"), 500)
+    assert "secret" not in body["detail"]

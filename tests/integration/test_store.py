@@ -1,0 +1,221 @@
+"""Storage on SQLite and PostgreSQL: migrations, round trips, the append-only event log, seeding."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError
+
+from tests.conftest import NOW, SEED_ANNEX, SEED_DIR
+from tracker.annex import AnnexError
+from tracker.domain.model import Event, Initiative, Kind, Milestone, Span, Stage, Window
+from tracker.services import seed
+from tracker.store import migrate
+from tracker.store.repository import InitiativeFilter
+from tracker.store.tables import Base, EventRow, InitiativeRow
+from tracker.store.uow import Database
+
+
+def _dump(database: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, for comparing whole databases."""
+    tables = sorted(Base.metadata.tables)
+    with database.engine.connect() as connection:
+        return {
+            name: sorted(
+                (tuple(row) for row in connection.execute(text(f"SELECT * FROM {name}"))),
+                key=repr,
+            )
+            for name in tables
+        }
+
+
+def test_migrations_create_the_schema_of_the_models(database: Database):
+    assert migrate.current_revision(database.engine) == migrate.head_revision()
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_twice_is_harmless(database: Database):
+    migrate.upgrade(database.engine)
+    assert migrate.current_revision(database.engine) == migrate.head_revision()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database):
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _initiative() -> Initiative:
+    window = Window(
+        "juli of november 2025",
+        date(2025, 7, 1),
+        date(2025, 11, 30),
+        (Span(date(2025, 7, 1), date(2025, 7, 31)), Span(date(2025, 11, 1), date(2025, 11, 30))),
+    )
+    open_start = Window(
+        "uiterlijk oktober 2025", None, date(2025, 10, 31), (Span(None, date(2025, 10, 31)),)
+    )
+    return Initiative(
+        slug="decreet-test",
+        title="Voorontwerp van decreet tot test",
+        kind=Kind.DECREE,
+        summary="Samenvatting",
+        entities=["Agentschap Digitaal Vlaanderen", "Stuurorgaan Vlaams Informatie- en ICT-beleid"],
+        advisory_bodies=["VTC", "RvS"],
+        milestones={
+            Stage.DRAFTING: Milestone(Stage.DRAFTING),
+            Stage.PARLIAMENT: Milestone(Stage.PARLIAMENT, open_start, open_start),
+            Stage.RATIFICATION: Milestone(
+                Stage.RATIFICATION, window, window, actual=date(2025, 7, 18)
+            ),
+            Stage.PUBLICATION: Milestone(Stage.PUBLICATION, Window("binnenkort"), None),
+        },
+    )
+
+
+def test_an_initiative_round_trips(database: Database):
+    original = _initiative()
+    with database.uow(write=True) as uow:
+        uow.initiatives.add(original, now=NOW)
+        uow.commit()
+    with database.uow() as uow:
+        loaded = uow.initiatives.get("decreet-test")
+    assert loaded is not None
+    assert loaded.id == original.id
+    assert loaded.milestones == original.milestones
+    assert loaded.entities == original.entities
+    assert loaded.advisory_bodies == original.advisory_bodies
+    assert (loaded.kind, loaded.state, loaded.version) == (Kind.DECREE, "drafting", 1)
+
+
+def test_a_failed_unit_of_work_writes_nothing(database: Database):
+    def add_then_fail() -> None:
+        with database.uow(write=True) as uow:
+            uow.initiatives.add(_initiative(), now=NOW)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
+    with database.uow() as uow:
+        assert uow.initiatives.get("decreet-test") is None
+
+
+def test_event_log_is_append_only(database: Database):
+    initiative = _initiative()
+    with database.uow(write=True) as uow:
+        uow.initiatives.add(initiative, now=NOW)
+        uow.initiatives.append_event(
+            initiative, Event("create", date(2026, 11, 23), NOW, "test", None, "drafting")
+        )
+        uow.commit()
+    for statement in ("UPDATE event_log SET actor = 'mallory'", "DELETE FROM event_log"):
+        with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
+            connection.execute(text(statement))
+    with database.uow() as uow:
+        assert [e.actor for e in uow.initiatives.events("decreet-test")] == ["test"]
+
+
+def test_recorded_at_keeps_its_instant(database: Database):
+    initiative = _initiative()
+    with database.uow(write=True) as uow:
+        uow.initiatives.add(initiative, now=NOW)
+        uow.initiatives.append_event(
+            initiative, Event("create", date(2026, 11, 23), NOW, "test", None, "drafting")
+        )
+        uow.commit()
+    with database.uow() as uow:
+        (event,) = uow.initiatives.events("decreet-test")
+    assert event.recorded_at == NOW
+    assert event.recorded_at.utcoffset() == timedelta(0)
+
+
+def test_seed_imports_the_annex_with_its_baseline(seeded: Database):
+    with seeded.uow() as uow:
+        items, total = uow.initiatives.find(InitiativeFilter(), limit=50, offset=0)
+        klip = uow.initiatives.get("decreet-klip-gipod-verordening")
+        events = uow.initiatives.events("decreet-klip-gipod-verordening")
+    assert total == 11
+    assert sum(i.kind is Kind.DECREE for i in items) == 7
+    assert klip is not None
+    first = klip.milestones[Stage.FIRST_APPROVAL]
+    assert first.baseline == Window(
+        "medio januari 2025",
+        date(2025, 1, 11),
+        date(2025, 1, 20),
+        (Span(date(2025, 1, 11), date(2025, 1, 20)),),
+    )
+    assert first.forecast == first.baseline
+    assert first.actual is None
+    assert klip.legal_deadlines[0].due_on == date(2025, 11, 12)
+    assert [(e.name, e.actor, e.to_state) for e in events] == [("create", "test", "drafting")]
+
+
+def test_seed_twice_leaves_the_same_database(seeded: Database):
+    before = _dump(seeded)
+    with seeded.uow(write=True) as uow:
+        reports = seed(uow, SEED_DIR, actor="someone else", now=NOW + timedelta(days=1))
+    assert [(len(r.created), len(r.unchanged), r.differing) for r in reports] == [(0, 11, [])]
+    assert _dump(seeded) == before
+
+
+def test_a_failed_seed_writes_nothing(database: Database, tmp_path):
+    (tmp_path / "a-good.txt").write_text(SEED_ANNEX.read_text())
+    (tmp_path / "b-bad.txt").write_text(
+        "Regelgeving - Voorontwerp van decreet X\n\n"
+        "Indicatieve planning:\n\nLancering website: mei 2025\n"
+    )
+    with pytest.raises(AnnexError, match="line 5"), database.uow(write=True) as uow:
+        seed(uow, tmp_path, actor="test", now=NOW)
+    with database.engine.connect() as connection:
+        assert connection.execute(select(InitiativeRow.id)).first() is None
+        assert connection.execute(select(EventRow.id)).first() is None
+
+
+def test_seed_of_a_changed_annex_keeps_the_baseline_and_reports_it(seeded: Database, tmp_path):
+    text_ = SEED_ANNEX.read_text()
+    (tmp_path / "annex.txt").write_text(
+        text_.replace(": medio januari 2025", ": eind januari 2025")
+    )
+    with seeded.uow(write=True) as uow:
+        (report,) = seed(uow, tmp_path, actor="test", now=NOW)
+    assert report.differing == ["decreet-klip-gipod-verordening"]
+    with seeded.uow() as uow:
+        klip = uow.initiatives.get("decreet-klip-gipod-verordening")
+    assert klip is not None
+    assert klip.milestones[Stage.FIRST_APPROVAL].baseline.text == "medio januari 2025"  # type: ignore[union-attr]
+
+
+def test_filters(seeded: Database):
+    def slugs(**kwargs: object) -> list[str]:
+        with seeded.uow() as uow:
+            items, _ = uow.initiatives.find(InitiativeFilter(**kwargs), limit=50, offset=0)  # type: ignore[arg-type]
+        return [i.slug for i in items]
+
+    assert len(slugs(kind=Kind.ORDER)) == 4
+    assert slugs(entity="het-facilitair-bedrijf") == ["besluit-beheren-bewaren-bestuursdocumenten"]
+    assert slugs(text="gigabit") == ["decreet-klip-gipod-verordening"]
+    assert slugs(text="GIGABIT") == ["decreet-klip-gipod-verordening"]
+    assert slugs(text="100%") == []
+    assert len(slugs(state="drafting")) == 11
+    assert slugs(state="published") == []
+
+
+def test_pagination_is_stable(seeded: Database):
+    with seeded.uow() as uow:
+        pages = [uow.initiatives.find(InitiativeFilter(), limit=4, offset=o) for o in (0, 4, 8)]
+    slugs = [i.slug for items, _ in pages for i in items]
+    assert len(slugs) == len(set(slugs)) == 11
+    assert {total for _, total in pages} == {11}
+
+
+def test_tables_exist(database: Database):
+    names = set(inspect(database.engine).get_table_names())
+    assert {"initiative", "entity", "initiative_entity", "milestone", "event_log"} <= names
