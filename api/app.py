@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from litestar import Litestar, get
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact
+from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from api.deps import DEPENDENCIES
 from api.initiatives import EntityController, InitiativeController
+from api.pages import PageController
 from api.problems import EXCEPTION_HANDLERS
 from api.schemas import Health
 from tracker.store import migrate
-from tracker.store.db import database_url, make_engine
+from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
 
 MAX_BODY_BYTES = 256 * 1024
+TEMPLATES = PROJECT_ROOT / "templates"
 
 
 @get("/health", sync_to_thread=True, tags=["health"], summary="Liveness and database check")
@@ -32,7 +36,8 @@ def create_app(database: Database | None = None) -> Litestar:
     """Build the app over `database` (default: TRACKER_DATABASE_URL or the SQLite file)."""
     db = database or Database(make_engine(database_url()))
     return Litestar(
-        route_handlers=[health, InitiativeController, EntityController],
+        route_handlers=[health, InitiativeController, EntityController, PageController],
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"database": db}),

@@ -161,3 +161,17 @@ def test_an_unexpected_error_is_a_problem_without_details(seeded: Database, monk
     with TestClient(create_app(seeded), raise_server_exceptions=False) as client:
         body = _problem(client.get(f"/api/initiatives/{KLIP}"), 500)
     assert "secret" not in body["detail"]
+
+
+def test_programme_page_lists_every_initiative_in_dutch_and_english(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<html lang="nl">' in html
+    assert html.count('href="/api/initiatives/') == 11
+    assert "Eerste principiële goedkeuring VR: 11 januari 2025 – 20 januari 2025" in html
+    assert "is gepland vóór de vorige stap" in html
+    english = client.get("/", params={"lang": "en"}).text
+    assert '<html lang="en">' in english
+    assert "First approval in principle by the Flemish Government: 11 January 2025" in english

@@ -1,0 +1,103 @@
+"""Server-rendered pages (jinja2 templates in templates/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+
+from tracker.domain.model import Initiative
+from tracker.i18n import format_window
+from tracker.store.repository import InitiativeFilter
+from tracker.store.uow import UnitOfWork
+from tracker.views import FindingView, finding_view
+from workflows.definitions import catalogue
+
+PAGE_TEXT = {
+    "nl": {
+        "programme": "Programma regelgevingsinitiatieven",
+        "count": "{n} initiatieven",
+        "caption": "Initiatieven met hun huidige stap en de volgende geplande stap",
+        "initiative": "Initiatief",
+        "kind": "Soort",
+        "state": "Huidige stap",
+        "next": "Volgende geplande stap",
+        "findings": "Opmerkingen",
+        "language": "Taal",
+    },
+    "en": {
+        "programme": "Programme of regulatory initiatives",
+        "count": "{n} initiatives",
+        "caption": "Initiatives with their current step and the next planned step",
+        "initiative": "Initiative",
+        "kind": "Kind",
+        "state": "Current step",
+        "next": "Next planned step",
+        "findings": "Findings",
+        "language": "Language",
+    },
+}
+PROGRAMME_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    label: str
+    when: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeRow:
+    slug: str
+    title: str
+    kind_label: str
+    state_label: str
+    entities: list[str]
+    next: NextStep | None
+    findings: list[FindingView]
+
+
+def _next_step(initiative: Initiative, lang: str) -> NextStep | None:
+    stages = [s.value for s in initiative.procedure]
+    start = stages.index(initiative.state) if initiative.state in stages else len(stages)
+    for stage in initiative.procedure[start:]:
+        window = initiative.milestones[stage].forecast
+        if window is not None:
+            label = catalogue().stages[stage].label.get(lang)
+            return NextStep(label, format_window(window.earliest, window.latest, window.text, lang))
+    return None
+
+
+def _row(initiative: Initiative, lang: str) -> ProgrammeRow:
+    cat = catalogue()
+    return ProgrammeRow(
+        slug=initiative.slug,
+        title=initiative.title,
+        kind_label=cat.workflows[initiative.kind].label.get(lang),
+        state_label=cat.state_label(initiative.state, lang),
+        entities=initiative.entities,
+        next=_next_step(initiative, lang),
+        findings=[finding_view(f, lang) for f in initiative.findings],
+    )
+
+
+class PageController(Controller):
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def programme(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+    ) -> Template:
+        initiatives, _ = uow.initiatives.find(InitiativeFilter(), limit=PROGRAMME_LIMIT, offset=0)
+        return Template(
+            template_name="index.html",
+            context={
+                "lang": language,
+                "text": PAGE_TEXT[language],
+                "initiatives": [_row(i, language) for i in initiatives],
+            },
+        )
