@@ -64,7 +64,7 @@ def _pair_finding(
     params: dict[str, Any] = {
         "stage": c_stage.value, "text": c.text, "previous": p_stage.value, "previous_text": p.text,
     }  # fmt: skip
-    if c.latest < (p.earliest or p.latest):
+    if p.earliest is not None and c.latest < p.earliest:
         return Finding(FindingKind.STAGE_ORDER, Severity.ERROR, c_stage, params)
     if c.target < p.target:
         return Finding(FindingKind.STAGE_ORDER, Severity.WARNING, c_stage, params)

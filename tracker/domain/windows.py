@@ -8,6 +8,7 @@ verbatim with an unparsed window: a planning date is never guessed.
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,9 +48,11 @@ def _month_end(year: int, month: int) -> date:
 
 
 def _months(year: int, first: int, count: int) -> Period:
-    """`count` whole months from `first` of `year`; months past December roll into next year."""
-    last_index = year * 12 + first - 1 + count - 1
-    return Period(date(year, first, 1), _month_end(last_index // 12, last_index % 12 + 1))
+    """`count` whole months from month `first` of `year`; months past December roll over."""
+    first_index = year * 12 + first - 1
+    last_index = first_index + count - 1
+    start = date(first_index // 12, first_index % 12 + 1, 1)
+    return Period(start, _month_end(last_index // 12, last_index % 12 + 1))
 
 
 def _iso_day(m: re.Match[str], year: int) -> Period:
@@ -172,15 +175,20 @@ def _alternative(text: str) -> _Alternative | None:
     return _Alternative(mode, [a for a in atoms if a is not None])
 
 
-def _fill_years(atoms: list[_Atom]) -> bool:
-    """Give every year-less part the year of the nearest part that has one (the later on a tie)."""
+def _fill_years(atoms: list[_Atom]) -> int | None:
+    """Give every year-less part the year of the nearest part that has one (the later on a tie).
+
+    Returns how many parts got a year this way, or None when no part has a year at all.
+    """
     known = [(i, a.year) for i, a in enumerate(atoms) if a.year is not None]
     if not known:
-        return False
+        return None
+    inherited = 0
     for i, atom in enumerate(atoms):
         if atom.year is None:
             atom.year = min(known, key=lambda k: (abs(k[0] - i), -k[0]))[1]
-    return True
+            inherited += 1
+    return inherited
 
 
 def parse_window(text: str) -> Window:
@@ -191,7 +199,8 @@ def parse_window(text: str) -> Window:
     if not parts or any(a is None for a in alternatives):
         return Window(original)
     alts = [a for a in alternatives if a is not None]
-    if not _fill_years([atom for alt in alts for atom in alt.atoms]):
+    inherited = _fill_years([atom for alt in alts for atom in alt.atoms])
+    if inherited is None:
         return Window(original)
     spans: list[Span] = []
     for alt in alts:
@@ -203,6 +212,10 @@ def parse_window(text: str) -> Window:
         if end < start:
             return Window(original)
         spans.append(Span(None if alt.mode == "deadline" else start, end))
+    if inherited and any(b.latest < (a.earliest or a.latest) for a, b in itertools.pairwise(spans)):
+        # "december of januari 2026": a borrowed year that puts the parts out of order is a
+        # guess either way, so the text stays unread.
+        return Window(original)
     starts = [s.earliest for s in spans if s.earliest is not None]
     earliest = None if spans[0].earliest is None else min(starts)
     return Window(original, earliest, max(s.latest for s in spans), tuple(spans))
