@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -92,7 +93,8 @@ class Annex:
 
 
 def _clean(line: str) -> str:
-    return re.sub(r"\s+", " ", line.replace("\u00a0", " ")).strip()
+    # NFC, so that a phrase matched on the folded line has the same length in the original.
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", line)).strip()
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
@@ -120,11 +122,7 @@ def _kind(title: str, line: int) -> Kind:
 
 def _stage_of(line: str, cat: Catalogue) -> tuple[Stage, str] | None:
     folded = fold(line)
-    phrases = sorted(
-        ((fold(p), s) for s, d in cat.stages.items() for p in d.annex_phrases),
-        key=lambda item: -len(item[0]),
-    )
-    for phrase, stage in phrases:
+    for phrase, stage in cat.annex_phrases:
         if folded.startswith(phrase):
             return stage, line[len(phrase) :]
     return None

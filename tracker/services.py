@@ -94,8 +94,3 @@ def get_initiative(uow: UnitOfWork, slug: str) -> Initiative:
     if initiative is None:
         raise NotFound("initiative", slug)
     return initiative
-
-
-def history(uow: UnitOfWork, slug: str) -> list[Event]:
-    get_initiative(uow, slug)
-    return uow.initiatives.events(slug)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -125,18 +125,6 @@ class AnnexView(msgspec.Struct):
     counts: dict[str, int]
     initiatives: list[DraftView]
     findings: list[AnnexFindingView]
-
-
-class RecordedEventView(msgspec.Struct):
-    event: str
-    label: str
-    occurred_on: date
-    recorded_at: datetime
-    actor: str
-    from_state: str | None
-    to_state: str
-    reference: str | None
-    note: str | None
 
 
 def window_view(window: Window | None) -> WindowView | None:

@@ -20,9 +20,9 @@ import holidays
 
 from tracker.domain.calendar import Duration, WorkingCalendar
 from tracker.domain.model import Initiative, Kind, Stage, Terminal
+from tracker.domain.slugs import fold
 
 DATA_DIR = Path(__file__).parent
-LANGUAGES = ("nl", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,8 @@ class Catalogue:
     minimum: Mapping[Stage, Duration | None]  # None: the initiative's Council of State term
     council_terms: Mapping[str, CouncilTerm]
     advisory_bodies: Mapping[str, AdvisoryBody]
-    days_off: tuple[tuple[int, int, Label], ...]  # (month, day, name)
+    days_off: Mapping[tuple[int, int], Label]  # (month, day) -> name
+    annex_phrases: tuple[tuple[str, Stage], ...]  # folded phrase, stage; longest first
 
     def state_label(self, state: str, lang: str = "nl") -> str:
         if state in self.states:
@@ -139,9 +140,7 @@ class Catalogue:
         return WorkingCalendar(self.is_day_off)
 
     def is_day_off(self, day: date) -> bool:
-        return day in _belgian_holidays() or any(
-            (m, d) == (day.month, day.day) for m, d, _ in self.days_off
-        )
+        return (day.month, day.day) in self.days_off or day in _belgian_holidays()
 
 
 @cache
@@ -222,10 +221,14 @@ def catalogue() -> Catalogue:
     }
     durations = _read("durations.toml")
     bodies = _read("advisory_bodies.toml")["bodies"]
-    days_off = tuple(
-        (d["month"], day, _label(d))
+    days_off = {
+        (d["month"], day): _label(d)
         for d in _read("calendar.toml")["days_off"]
         for day in range(d["day"], d.get("until_day", d["day"]) + 1)
+    }
+    phrases = sorted(
+        ((fold(p), s.id) for s in stages.values() for p in s.annex_phrases),
+        key=lambda item: -len(item[0]),
     )
     return Catalogue(
         stages=stages,
@@ -247,4 +250,5 @@ def catalogue() -> Catalogue:
             for k, v in bodies.items()
         },
         days_off=days_off,
+        annex_phrases=tuple(phrases),
     )

@@ -14,7 +14,7 @@ from typing import Any
 from transitions import Machine, MachineError
 
 from tracker.domain.model import Initiative, Kind, Terminal
-from workflows.definitions import Catalogue, WorkflowDef, catalogue
+from workflows.definitions import TransitionDef, WorkflowDef, catalogue
 
 
 @dataclass(slots=True)
@@ -48,7 +48,7 @@ class WorkflowEngine:
         )
 
     @staticmethod
-    def _spec(t: Any) -> dict[str, Any]:
+    def _spec(t: TransitionDef) -> dict[str, Any]:
         spec: dict[str, Any] = {"trigger": t.event, "source": t.source, "dest": t.dest}
         if t.guard is not None:
             guard = t.guard
@@ -89,8 +89,4 @@ class WorkflowEngine:
 
 @cache
 def engine_for(kind: Kind) -> WorkflowEngine:
-    return WorkflowEngine(workflow_catalogue().workflows[kind])
-
-
-def workflow_catalogue() -> Catalogue:
-    return catalogue()
+    return WorkflowEngine(catalogue().workflows[kind])
