@@ -42,12 +42,20 @@ KINDS = (
         Kind.ORDER,
     ),
 )
+DESCRIPTION_TAIL = re.compile(
+    r"^\s*(?:(?:door|van)\s+de\s+)?(?:VR|Vlaamse\s+Regering|Vlaams\s+Parlement)\b", re.I
+)
 PURPOSE = re.compile(r"\s+met\s+(?:het\s+)?oog\s+op\s+", re.IGNORECASE)
 _DAY = r"\d{1,2}\s+[a-z]+\s+\d{4}"
 ABSOLUTE_DEADLINES = (
-    re.compile(rf"van toepassing (?:met ingang )?(?:van(?:af)?|op)\s+(?P<date>{_DAY})", re.I),
-    re.compile(rf"\b(?:uiterlijk|ten laatste|tegen)\s+(?:op\s+)?(?P<date>{_DAY})", re.I),
-    re.compile(rf"\bomgezet (?:zijn |worden )?(?:tegen|vóór|voor)\s+(?P<date>{_DAY})", re.I),
+    re.compile(
+        rf"van toepassing(?:\s+(?:zijn|worden|wordt|is|zal zijn))?\s+(?:met ingang\s+)?"
+        rf"(?:van(?:af)?|op)\s+(?P<date>{_DAY})",
+        re.I,
+    ),
+    re.compile(rf"\b(?:uiterlijk|ten laatste|tegen|vóór)\s+(?:op\s+)?(?P<date>{_DAY})", re.I),
+    re.compile(rf"\bomgezet (?:zijn |worden )?(?:tegen|voor)\s+(?P<date>{_DAY})", re.I),
+    re.compile(rf"\bvoor\s+(?P<date>{_DAY})\s+(?:omgezet|van toepassing|in werking)", re.I),
 )
 RELATIVE_DEADLINE = re.compile(
     r"\buiterlijk\s+(?P<count>een|één|twee|drie|vier|zes|\d+)\s+(?P<unit>jaar|jaren|maand|maanden)"
@@ -61,9 +69,12 @@ NUMBERS = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "zes": 6}
 class AnnexError(Exception):
     """The file is not an annex, or a line breaks the template; `line` is 1-based."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(f"line {line}: {message}" if line else message)
+    def __init__(self, message: str, line: int | None = None, source: str | None = None) -> None:
+        where = ": ".join(x for x in (source, f"line {line}" if line else None) if x)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.message = message
         self.line = line
+        self.source = source
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +131,15 @@ def _kind(title: str, line: int) -> Kind:
     )
 
 
+def _entity_text(lines: list[str]) -> str:
+    """One list from the entity lines; a line ending in ",", "-" or "en" runs on (page break)."""
+    text = ""
+    for line in lines:
+        runs_on = not text or re.search(r"(?:,|-|\ben)$", text) or line[0].islower()
+        text = f"{text} {line}" if runs_on else f"{text}, {line}"
+    return text.strip()
+
+
 def _stage_of(line: str, cat: Catalogue) -> tuple[Stage, str] | None:
     folded = fold(line)
     for phrase, stage in cat.annex_phrases:
@@ -133,6 +153,7 @@ def _split_when(line: str, rest: str) -> tuple[str, str | None]:
     if ":" in line:
         when = line.rsplit(":", 1)[1]
     else:  # "Definitieve goedkeuring Vlaamse Regering medio april 2025": the longest date suffix
+        rest = DESCRIPTION_TAIL.sub("", rest).strip()
         words = rest.split()
         when = next(
             (
@@ -158,6 +179,16 @@ def _bodies(text: str, cat: Catalogue) -> list[str]:
 
 def split_entities(text: str, aliases: Mapping[str, str] | None = None) -> list[str]:
     """Organisations of a comma/"en" list, keeping names such as "Informatie- en ICT-beleid"."""
+    # Known names that contain a separator ("Departement Cultuur, Jeugd en Media") are kept whole.
+    protected: list[str] = []
+
+    def protect(match: re.Match[str]) -> str:
+        protected.append(match[0])
+        return f"\x00{len(protected) - 1}\x00"
+
+    for known in sorted(aliases or {}, key=len, reverse=True):
+        if "," in known or " en " in known:
+            text = re.sub(rf"(?<!\w){re.escape(known)}(?!\w)", protect, text, flags=re.IGNORECASE)
     names: list[str] = []
     for item in (p.strip() for p in re.split(r"\s*[,;]\s*", text)):
         parts = re.split(r"\s+en\s+", item)
@@ -170,6 +201,7 @@ def split_entities(text: str, aliases: Mapping[str, str] | None = None) -> list[
         names += merged
     result: list[str] = []
     for raw in names:
+        raw = re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m[1])], raw)
         name = re.sub(r"^(?:in voorkomend geval|eventueel|evt\.)\s+", "", raw.strip(" ."))
         name = re.sub(r"^(?:de|het)\s+", "", name)
         if not name:
@@ -317,13 +349,13 @@ def _draft(
         title=section.title,
         kind=kind,
         summary=summary,
-        entities=split_entities(" , ".join(entity_lines), aliases),
+        entities=split_entities(_entity_text(entity_lines), aliases),
         legal_deadlines=deadlines,
         findings=findings,
     )
     draft = Draft(initiative, section.line, _stage_lines(planning, kind, cat))
     _plan(draft, cat)
-    last_line = section.body[-1][0] if section.body else section.line
+    last_line = max((n for n, line in section.body if line), default=section.line)
     if part != "entities" or not entity_lines:
         if is_last:
             initiative.findings.append(
@@ -335,12 +367,24 @@ def _draft(
     return draft
 
 
+def _awaits_date(line: str, cat: Catalogue) -> bool:
+    if line.endswith(":"):
+        return True
+    found = _stage_of(line, cat)
+    return ":" not in line and found is not None and not _when_window(line, found[1]).parsed
+
+
+def _when_window(line: str, rest: str) -> Window:
+    return parse_window(_split_when(line, rest)[0])
+
+
 def _stage_lines(planning: list[tuple[int, str]], kind: Kind, cat: Catalogue) -> list[StageLine]:
     workflow = cat.workflows[kind]
     joined: list[tuple[int, str]] = []
     for number, line in planning:
-        # A line that names no stage continues a previous line that had not reached its date.
-        if _stage_of(line, cat) is None and joined and ":" not in joined[-1][1]:
+        # A page break may cut a planning line: a line that names no stage continues the previous
+        # one if that one has not reached its date yet.
+        if _stage_of(line, cat) is None and joined and _awaits_date(joined[-1][1], cat):
             joined[-1] = (joined[-1][0], f"{joined[-1][1]} {line}")
         else:
             joined.append((number, line))
@@ -353,7 +397,8 @@ def _stage_lines(planning: list[tuple[int, str]], kind: Kind, cat: Catalogue) ->
         stage, rest = found
         if stage not in workflow.stages:
             raise AnnexError(
-                f"a {workflow.label.en.lower()} has no stage '{cat.stages[stage].label.nl}'", number
+                f"'{cat.stages[stage].label.nl}' is not a stage of the {kind.value} workflow",
+                number,
             )
         if stage in seen:
             raise AnnexError(
@@ -408,13 +453,15 @@ def read_annex(path: Path, *, aliases: Mapping[str, str] | None = None) -> Annex
     try:
         return parse_annex(text, source=path.name, aliases=aliases)
     except AnnexError as exc:
-        raise AnnexError(f"{path}: {exc}") from None
+        raise AnnexError(exc.message, exc.line, str(path)) from None
 
 
 def load_aliases(path: Path) -> dict[str, str]:
-    """Canonical entity names (`[aliases]` of a TOML file), keyed by lower-case variant."""
+    """Canonical entity names keyed by lower-case variant: the `[aliases]` of a TOML file, and its
+    `names` (names that contain a comma or "en" and must not be split) as their own alias."""
     if not path.is_file():
         return {}
     with path.open("rb") as f:
         raw = tomllib.load(f)
-    return {k.casefold(): v for k, v in raw.get("aliases", {}).items()}
+    aliases = {name.casefold(): name for name in raw.get("names", [])}
+    return aliases | {k.casefold(): v for k, v in raw.get("aliases", {}).items()}
