@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,23 +53,31 @@ def _sqlite(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-def _postgres() -> Iterator[Database]:
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped afterwards (skips the test without a server)."""
     if not POSTGRES_URL:
         pytest.skip("TRACKER_TEST_POSTGRES_URL is not set")
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = Database(
-        make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    )
     try:
-        yield database
+        yield schema
     finally:
-        database.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _postgres() -> Iterator[Database]:
+    assert POSTGRES_URL
+    with postgres_schema() as schema:
+        database = Database(
+            make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+        )
+        yield database
+        database.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import BACKENDS, POSTGRES_URL, SEED_ANNEX
+from tests.conftest import BACKENDS, POSTGRES_URL, SEED_ANNEX, postgres_schema
 from tests.integration.test_store import _dump
 from tracker.cli import main
 from tracker.store.db import make_engine
@@ -24,20 +23,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) ->
         monkeypatch.setenv("TRACKER_DATABASE_URL", url)
         yield url
         return
-    if not POSTGRES_URL:
-        pytest.skip("TRACKER_TEST_POSTGRES_URL is not set")
-    schema = f"cli_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
-    try:
+    with postgres_schema() as schema:
+        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_seed_needs_the_schema_first(database_url: str, capsys):

@@ -108,7 +108,7 @@ def test_a_failed_unit_of_work_writes_nothing(database: Database):
         assert uow.initiatives.get("decreet-test") is None
 
 
-def test_event_log_is_append_only(database: Database):
+def _store_with_event(database: Database) -> None:
     initiative = _initiative()
     with database.uow(write=True) as uow:
         uow.initiatives.add(initiative, now=NOW)
@@ -116,6 +116,10 @@ def test_event_log_is_append_only(database: Database):
             initiative, Event("create", date(2026, 11, 23), NOW, "test", None, "drafting")
         )
         uow.commit()
+
+
+def test_event_log_is_append_only(database: Database):
+    _store_with_event(database)
     for statement in ("UPDATE event_log SET actor = 'mallory'", "DELETE FROM event_log"):
         with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
             connection.execute(text(statement))
@@ -124,13 +128,7 @@ def test_event_log_is_append_only(database: Database):
 
 
 def test_recorded_at_keeps_its_instant(database: Database):
-    initiative = _initiative()
-    with database.uow(write=True) as uow:
-        uow.initiatives.add(initiative, now=NOW)
-        uow.initiatives.append_event(
-            initiative, Event("create", date(2026, 11, 23), NOW, "test", None, "drafting")
-        )
-        uow.commit()
+    _store_with_event(database)
     with database.uow() as uow:
         (event,) = uow.initiatives.events("decreet-test")
     assert event.recorded_at == NOW
