@@ -15,6 +15,7 @@ from api.initiatives import EntityController, InitiativeController
 from api.pages import PageController
 from api.problems import EXCEPTION_HANDLERS
 from api.schemas import Health
+from api.workflows import WorkflowController
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
@@ -36,7 +37,13 @@ def create_app(database: Database | None = None) -> Litestar:
     """Build the app over `database` (default: TRACKER_DATABASE_URL or the SQLite file)."""
     db = database or Database(make_engine(database_url()))
     return Litestar(
-        route_handlers=[health, InitiativeController, EntityController, PageController],
+        route_handlers=[
+            health,
+            InitiativeController,
+            EntityController,
+            WorkflowController,
+            PageController,
+        ],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,

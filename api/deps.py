@@ -1,21 +1,33 @@
-"""Dependencies shared by the controllers: the unit of work and the answer language."""
+"""Dependencies shared by the controllers: database, caller, language, If-Match, retries."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator
 from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
+from litestar.params import HeaderParameter, QueryParameter
 
+from api.problems import PreconditionRequired
+from tracker.domain.access import ANONYMOUS, Principal
+from tracker.errors import Unauthenticated
 from tracker.i18n import language
+from tracker.services.tokens import authenticate
 from tracker.store.uow import Database, UnitOfWork
 
+ETAG = re.compile(r'^\s*"(\d{1,18})"\s*$')
 
-def provide_uow(state: State) -> Generator[UnitOfWork, None, None]:
+
+def provide_database(state: State) -> Database:
     database: Database = state.database
+    return database
+
+
+def provide_uow(database: NamedDependency[Database]) -> Generator[UnitOfWork, None, None]:
     with database.uow() as uow:
         yield uow
 
@@ -33,7 +45,65 @@ def provide_language(
     return language(lang or request.headers.get("accept-language"))
 
 
+def provide_principal(
+    request: Request[Any, Any, Any], database: NamedDependency[Database]
+) -> Principal:
+    """The caller: the API token of `Authorization: Bearer <token>`, or the anonymous public."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return ANONYMOUS
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("use 'Authorization: Bearer <token>'")
+    with database.uow() as uow:
+        principal = authenticate(uow, token.strip())
+    if principal is None:
+        raise Unauthenticated("unknown or revoked API token")
+    return principal
+
+
+def provide_expected_version(
+    if_match: Annotated[
+        str | None,
+        HeaderParameter(
+            name="If-Match",
+            description='The version you read, as its ETag: "3". Required on every change.',
+        ),
+    ] = None,
+) -> int:
+    if if_match is None:
+        raise PreconditionRequired(
+            detail='If-Match is required: send the ETag of the initiative you read, e.g. "3"'
+        )
+    m = ETAG.match(if_match)
+    if m is None:
+        raise ValidationException(
+            'If-Match: expected one strong ETag such as "3"',
+            extra=[{"key": "If-Match", "source": "header", "message": 'expected an ETag like "3"'}],
+        )
+    return int(m[1])
+
+
+def provide_idempotency_key(
+    key: Annotated[
+        str | None,
+        HeaderParameter(
+            name="Idempotency-Key",
+            max_length=200,
+            min_length=1,
+            description="Makes a POST safe to retry: the same key and body return the first "
+            "response and write nothing; the same key with another body is refused (422).",
+        ),
+    ] = None,
+) -> str | None:
+    return key
+
+
 DEPENDENCIES = {
+    "database": Provide(provide_database, sync_to_thread=False),
     "uow": Provide(provide_uow),
     "language": Provide(provide_language, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=True),
+    "expected_version": Provide(provide_expected_version, sync_to_thread=False),
+    "idempotency_key": Provide(provide_idempotency_key, sync_to_thread=False),
 }

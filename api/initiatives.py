@@ -1,23 +1,56 @@
-"""Read API of initiatives and entities: translate HTTP to use cases and back."""
+"""Initiatives over HTTP: translate requests to use cases and results to views."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
-from api.schemas import EntitySummary, InitiativePage
-from tracker.domain.model import Kind
-from tracker.services import get_initiative
+from api.schemas import (
+    EntitySummary,
+    EventCreate,
+    EventEntry,
+    EventResult,
+    HistoryView,
+    InitiativeCreate,
+    InitiativePage,
+    InitiativePatch,
+    Labels,
+    PlanChangeEntry,
+    PlanResult,
+    PlanUpdate,
+    PlanValues,
+    RecordedEventView,
+    TransitionsView,
+    TransitionView,
+    WarningView,
+)
+from api.writes import etag, request_hash, run_write
+from tracker.clock import utc_now
+from tracker.domain.access import Principal
+from tracker.domain.model import Event, Kind, LegalDeadline, PlanChange, Stage, Window
+from tracker.messages import warning_message
+from tracker.services.history import history
+from tracker.services.initiatives import (
+    InitiativeEdit,
+    NewInitiative,
+    create_initiative,
+    edit_initiative,
+    find_initiatives,
+    readable_initiative,
+)
+from tracker.services.planning import replan, window_from
+from tracker.services.steps import allowed_transitions, record_event
 from tracker.store.repository import InitiativeFilter
-from tracker.store.uow import UnitOfWork
-from tracker.views import InitiativeView, initiative_summary, initiative_view
+from tracker.store.uow import Database, UnitOfWork
+from tracker.views import InitiativeView, initiative_summary, initiative_view, window_view
 from workflows.definitions import catalogue
 
 MAX_PAGE = 200
+WRITE_RESPONSES = "Needs `Authorization: Bearer <token>` and `If-Match` with the version's ETag."
 
 
 def _known_state(stage: str | None) -> str | None:
@@ -38,6 +71,46 @@ def _known_state(stage: str | None) -> str | None:
     return stage
 
 
+def _event_entry(event: Event, lang: str) -> EventEntry:
+    return EventEntry(
+        recorded_at=event.recorded_at,
+        actor=event.actor,
+        event=event.name,
+        label=catalogue().event_label(event.name, lang),
+        occurred_on=event.occurred_on,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        reference=event.reference,
+        note=event.note,
+    )
+
+
+def _plan_change_entry(change: PlanChange, lang: str) -> PlanChangeEntry:
+    return PlanChangeEntry(
+        recorded_at=change.recorded_at,
+        actor=change.actor,
+        stage=change.stage.value,
+        label=catalogue().stages[change.stage].label.get(lang),
+        reason=change.reason,
+        rebaseline=change.rebaseline,
+        before=PlanValues(window_view(change.forecast_before), window_view(change.baseline_before)),
+        after=PlanValues(window_view(change.forecast_after), window_view(change.baseline_after)),
+    )
+
+
+def _plan(plan: dict[str, Any]) -> dict[Stage, Window]:
+    stages = {s.value for s in Stage}
+    result = {}
+    for key, value in plan.items():
+        if key not in stages:
+            raise ValidationException(
+                f"plan: unknown stage '{key}'",
+                extra=[{"key": f"plan.{key}", "source": "body", "message": "unknown stage"}],
+            )
+        result[Stage(key)] = window_from(f"plan.{key}", value.text, value.earliest, value.latest)
+    return result
+
+
 class InitiativeController(Controller):
     path = "/api/initiatives"
     tags = ("initiatives",)
@@ -46,12 +119,14 @@ class InitiativeController(Controller):
         "/",
         sync_to_thread=True,
         summary="List initiatives",
-        description="Filter by kind, current stage, entity and free text; paginated.",
+        description="Filter by kind, current stage, entity and free text; paginated. Without a "
+        "token only public initiatives are listed.",
     )
     def list_initiatives(
         self,
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
+        principal: NamedDependency[Principal],
         kind: Annotated[Kind | None, QueryParameter(description="decree or order")] = None,
         stage: Annotated[
             str | None, QueryParameter(description="Current stage or state, e.g. first_approval")
@@ -64,7 +139,7 @@ class InitiativeController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, description="Rows to skip")] = 0,
     ) -> InitiativePage:
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
-        items, total = uow.initiatives.find(filters, limit=limit, offset=offset)
+        items, total = find_initiatives(uow, filters, principal, limit=limit, offset=offset)
         return InitiativePage(
             items=[initiative_summary(i, language) for i in items],
             total=total,
@@ -77,12 +152,255 @@ class InitiativeController(Controller):
         "/{slug:str}",
         sync_to_thread=True,
         summary="One initiative",
-        description="Stages with baseline, forecast and actual; entities, deadlines, findings.",
+        description="Stages with baseline, forecast and actual; entities, deadlines, findings. "
+        "The ETag is the version to send as If-Match when changing it.",
     )
     def get_initiative(
-        self, uow: NamedDependency[UnitOfWork], language: NamedDependency[str], slug: FromPath[str]
-    ) -> InitiativeView:
-        return initiative_view(get_initiative(uow, slug), language)
+        self,
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+    ) -> Response[InitiativeView]:
+        initiative = readable_initiative(uow, slug, principal)
+        return Response(initiative_view(initiative, language), headers=etag(initiative.version))
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        summary="Create an initiative",
+        description="Planned windows as Dutch text or explicit dates. Editors create initiatives "
+        "of their own entities. Send an Idempotency-Key to retry safely.",
+    )
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[InitiativeCreate],
+        database: NamedDependency[Database],
+        principal: NamedDependency[Principal],
+        language: NamedDependency[str],
+        idempotency_key: NamedDependency[str | None],
+    ) -> Response[InitiativeView]:
+        new = NewInitiative(
+            title=data.title.strip(),
+            kind=data.kind,
+            entities=[e.strip() for e in data.entities],
+            summary=data.summary,
+            is_public=data.is_public,
+            council_of_state_term=data.council_of_state_term,
+            advisory_bodies=data.advisory_bodies,
+            legal_deadlines=[LegalDeadline(d.text, d.date) for d in data.legal_deadlines],
+            plan=_plan(data.plan),
+        )
+
+        def action(uow: UnitOfWork) -> tuple[int, InitiativeView, dict[str, str]]:
+            initiative = create_initiative(uow, new, principal, now=utc_now())
+            headers = {**etag(initiative.version), "Location": f"{self.path}/{initiative.slug}"}
+            return 201, initiative_view(initiative, language), headers
+
+        return run_write(
+            database,
+            principal,
+            key=idempotency_key,
+            fingerprint=request_hash("POST", request.url.path, data),
+            result_type=InitiativeView,
+            action=action,
+        )
+
+    @patch(
+        "/{slug:str}",
+        sync_to_thread=True,
+        summary="Edit an initiative's metadata",
+        description=WRITE_RESPONSES,
+    )
+    def edit(
+        self,
+        data: JSONBody[InitiativePatch],
+        database: NamedDependency[Database],
+        principal: NamedDependency[Principal],
+        language: NamedDependency[str],
+        expected_version: NamedDependency[int],
+        slug: FromPath[str],
+    ) -> Response[InitiativeView]:
+        edit = InitiativeEdit(
+            title=data.title.strip() if data.title else None,
+            summary=data.summary,
+            entities=[e.strip() for e in data.entities] if data.entities else None,
+            is_public=data.is_public,
+            council_of_state_term=data.council_of_state_term,
+            legal_deadlines=None
+            if data.legal_deadlines is None
+            else [LegalDeadline(d.text, d.date) for d in data.legal_deadlines],
+        )
+        with database.uow(write=True) as uow:
+            initiative = edit_initiative(
+                uow, slug, edit, principal, expected_version=expected_version, now=utc_now()
+            )
+            uow.commit()
+        return Response(initiative_view(initiative, language), headers=etag(initiative.version))
+
+    @get(
+        "/{slug:str}/transitions",
+        sync_to_thread=True,
+        summary="The events allowed now",
+        description="With Dutch and English labels, the state each leads to and the evidence "
+        "each requires (occurred_on, reference, note).",
+    )
+    def transitions(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+    ) -> Response[TransitionsView]:
+        initiative, options = allowed_transitions(uow, slug, principal)
+        cat = catalogue()
+        view = TransitionsView(
+            slug=initiative.slug,
+            state=initiative.state,
+            state_label=cat.state_label(initiative.state, language),
+            version=initiative.version,
+            transitions=[
+                TransitionView(
+                    event=o.event.id,
+                    label=o.event.label.get(language),
+                    labels=Labels(o.event.label.nl, o.event.label.en),
+                    requires=list(o.event.requires),
+                    to_state=o.to_state,
+                    to_state_label=cat.state_label(o.to_state, language),
+                    completes_stage=o.completes.value if o.completes else None,
+                    government_decision=o.government_decision,
+                )
+                for o in options
+            ],
+        )
+        return Response(view, headers=etag(initiative.version))
+
+    @post(
+        "/{slug:str}/events",
+        sync_to_thread=True,
+        summary="Record a step of the procedure",
+        description="Applied through the initiative's workflow; the new state, the actual date "
+        "and the event-log row are written in one transaction. " + WRITE_RESPONSES,
+    )
+    def record(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[EventCreate],
+        database: NamedDependency[Database],
+        principal: NamedDependency[Principal],
+        language: NamedDependency[str],
+        expected_version: NamedDependency[int],
+        idempotency_key: NamedDependency[str | None],
+        slug: FromPath[str],
+    ) -> Response[EventResult]:
+        def action(uow: UnitOfWork) -> tuple[int, EventResult, dict[str, str]]:
+            step = record_event(
+                uow,
+                slug,
+                event=data.event,
+                occurred_on=data.occurred_on,
+                reference=(data.reference or "").strip() or None,
+                note=(data.note or "").strip() or None,
+                principal=principal,
+                expected_version=expected_version,
+                now=utc_now(),
+            )
+            entry = _event_entry(step.event, language)
+            result = EventResult(
+                event=RecordedEventView(
+                    event=entry.event,
+                    label=entry.label,
+                    occurred_on=entry.occurred_on,
+                    recorded_at=entry.recorded_at,
+                    actor=entry.actor,
+                    from_state=entry.from_state,
+                    to_state=entry.to_state,
+                    reference=entry.reference,
+                    note=entry.note,
+                ),
+                state=step.initiative.state,
+                state_label=catalogue().state_label(step.initiative.state, language),
+                completed_stage=step.completed.value if step.completed else None,
+                version=step.initiative.version,
+                warnings=[
+                    WarningView(w.code, warning_message(w.code, w.params, language))
+                    for w in step.warnings
+                ],
+            )
+            return 201, result, etag(step.initiative.version)
+
+        return run_write(
+            database,
+            principal,
+            key=idempotency_key,
+            fingerprint=request_hash("POST", request.url.path, data),
+            result_type=EventResult,
+            action=action,
+        )
+
+    @put(
+        "/{slug:str}/plan/{stage:str}",
+        sync_to_thread=True,
+        summary="Re-plan a stage",
+        description="A new window (Dutch text or dates) and the reason. With `rebaseline: true` "
+        "(coordinators only) the baseline moves too. " + WRITE_RESPONSES,
+    )
+    def replan(
+        self,
+        data: JSONBody[PlanUpdate],
+        database: NamedDependency[Database],
+        principal: NamedDependency[Principal],
+        language: NamedDependency[str],
+        expected_version: NamedDependency[int],
+        slug: FromPath[str],
+        stage: FromPath[str],
+    ) -> Response[PlanResult]:
+        window = window_from("text", data.text, data.earliest, data.latest)
+        with database.uow(write=True) as uow:
+            result = replan(
+                uow,
+                slug,
+                stage,
+                window,
+                reason=data.reason,
+                rebaseline=data.rebaseline,
+                principal=principal,
+                expected_version=expected_version,
+                now=utc_now(),
+            )
+            uow.commit()
+        view = initiative_view(result.initiative, language)
+        milestone = next(s for s in view.stages if s.stage == stage)
+        body = PlanResult(
+            stage=milestone,
+            version=result.initiative.version,
+            change=_plan_change_entry(result.change, language),
+        )
+        return Response(body, headers=etag(result.initiative.version))
+
+    @get(
+        "/{slug:str}/history",
+        sync_to_thread=True,
+        summary="Every event and plan change, oldest first",
+    )
+    def history(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+    ) -> HistoryView:
+        entries = history(uow, slug, principal)
+        return HistoryView(
+            slug=slug,
+            entries=[
+                _event_entry(e, language)
+                if isinstance(e, Event)
+                else _plan_change_entry(e, language)
+                for e in entries
+            ],
+        )
 
 
 class EntityController(Controller):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -11,7 +12,17 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
-from tracker.services import NotFound
+from tracker.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Refused,
+    StaleVersion,
+    TrackerError,
+    Unauthenticated,
+)
+from tracker.i18n import language
+from tracker.messages import refusal_message
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("api")
@@ -30,6 +41,18 @@ class Problem(msgspec.Struct, omit_defaults=True):
     type: str = "about:blank"
     instance: str | None = None
     invalid_params: list[InvalidParam] | None = None
+    rule: str | None = None
+    state: str | None = None
+    allowed_events: list[str] | None = None
+    current_version: int | None = None
+
+
+class PreconditionRequired(HTTPException):
+    status_code = 428
+
+
+class IdempotencyKeyReused(HTTPException):
+    status_code = 422
 
 
 def problem_response(
@@ -38,8 +61,8 @@ def problem_response(
     detail: str,
     *,
     code: str | None = None,
-    invalid_params: list[InvalidParam] | None = None,
     headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response[Problem]:
     return Response(
         Problem(
@@ -48,7 +71,7 @@ def problem_response(
             detail=detail,
             type=f"urn:wetgevingsplanner:problem:{code}" if code else "about:blank",
             instance=request.url.path,
-            invalid_params=invalid_params,
+            **extra,
         ),
         status_code=status,
         media_type=PROBLEM_JSON,
@@ -56,33 +79,83 @@ def problem_response(
     )
 
 
+def _lang(request: Request[Any, Any, Any]) -> str:
+    return language(request.query_params.get("lang") or request.headers.get("accept-language"))
+
+
+_BODY_PATH = re.compile(r"at `\$\.?([^`]*)`")
+_UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
+
+
+def _field(item: dict[str, Any]) -> str:
+    """The field a validation error is about; for a body, its JSON path ("plan.x.text")."""
+    key, message = str(item.get("key") or "body"), str(item.get("message", ""))
+    if key != "data":
+        return key
+    found = _UNKNOWN_FIELD.search(message) or _BODY_PATH.search(message)
+    return found[1] if found and found[1] else "body"
+
+
 def _invalid_params(exc: ValidationException) -> list[InvalidParam]:
-    params = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict):
-            params.append(
-                InvalidParam(
-                    name=str(item.get("key") or "body"),
-                    reason=str(item.get("message", "invalid value")),
-                    location=item.get("source"),
-                )
-            )
-    return params
+    return [
+        InvalidParam(
+            name=_field(item),
+            reason=str(item.get("message", "invalid value")),
+            location=item.get("source"),
+        )
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
 
 
 def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException):
         params = _invalid_params(exc)
-        detail = (
-            "; ".join(f"{p.name}: {p.reason}" for p in params) if params else exc.detail
-        ) or "invalid request"
-        return problem_response(request, 400, detail, code="invalid-request", invalid_params=params)
-    headers = dict(exc.headers or {})
-    return problem_response(request, exc.status_code, exc.detail, headers=headers or None)
+        detail = "; ".join(f"{p.name}: {p.reason}" for p in params) if params else exc.detail
+        return problem_response(
+            request, 400, detail or "invalid request", code="invalid-request", invalid_params=params
+        )
+    return problem_response(request, exc.status_code, exc.detail, headers=exc.headers or None)
 
 
-def on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Problem]:
-    return problem_response(request, 404, str(exc), code=f"{exc.what}-not-found")
+def on_tracker_error(request: Request[Any, Any, Any], exc: TrackerError) -> Response[Problem]:
+    if isinstance(exc, NotFound):
+        return problem_response(request, 404, str(exc), code=f"{exc.what}-not-found")
+    if isinstance(exc, Unauthenticated):
+        return problem_response(
+            request, 401, str(exc), code="unauthenticated", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if isinstance(exc, Forbidden):
+        return problem_response(request, 403, str(exc), code="forbidden")
+    if isinstance(exc, StaleVersion):
+        return problem_response(
+            request,
+            412,
+            f"{exc} Read it again (its ETag) and retry.",
+            code="stale-version",
+            current_version=exc.current,
+            headers={"ETag": f'"{exc.current}"'},
+        )
+    if isinstance(exc, Refused):
+        params = {**exc.params, "state": exc.state, "allowed": exc.allowed}
+        return problem_response(
+            request,
+            409,
+            refusal_message(exc.code, params, _lang(request)),
+            code=exc.code.replace("_", "-"),
+            rule=exc.code,
+            state=exc.state,
+            allowed_events=exc.allowed,
+        )
+    if isinstance(exc, InvalidInput):
+        return problem_response(
+            request,
+            422,
+            str(exc),
+            code="invalid-content",
+            invalid_params=[InvalidParam(exc.field, exc.reason, "body")],
+        )
+    return on_unexpected(request, exc)
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
@@ -94,6 +167,6 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[P
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: on_http_exception,
-    NotFound: on_not_found,
+    TrackerError: on_tracker_error,
     Exception: on_unexpected,
 }

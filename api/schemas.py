@@ -1,10 +1,18 @@
-"""Response bodies specific to the HTTP API (the initiative views live in tracker.views)."""
+"""Request and response bodies specific to the HTTP API (initiative views: tracker.views)."""
 
 from __future__ import annotations
 
-import msgspec
+from datetime import date, datetime
+from typing import Annotated
 
-from tracker.views import InitiativeSummaryView
+import msgspec
+from msgspec import Meta
+
+from tracker.domain.model import Kind
+from tracker.views import InitiativeSummaryView, MilestoneView, WindowView
+
+Text = Annotated[str, Meta(max_length=20_000)]
+Name = Annotated[str, Meta(min_length=1, max_length=300)]
 
 
 class InitiativePage(msgspec.Struct):
@@ -25,3 +33,177 @@ class Health(msgspec.Struct):
     status: str
     database: str
     schema_revision: str | None
+
+
+class Labels(msgspec.Struct):
+    nl: str
+    en: str
+
+
+# -- requests ---------------------------------------------------------------------------------
+class PlannedWindow(msgspec.Struct, forbid_unknown_fields=True):
+    """Dutch planning text ("medio maart 2026", "najaar 2026") or explicit dates, not both."""
+
+    text: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    earliest: date | None = None
+    latest: date | None = None
+
+
+class DeadlineIn(msgspec.Struct, forbid_unknown_fields=True):
+    date: date
+    text: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+class InitiativeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    title: Annotated[str, Meta(min_length=3, max_length=2000)]
+    kind: Kind
+    entities: Annotated[list[Name], Meta(min_length=1, max_length=50)]
+    summary: Text = ""
+    is_public: bool = True
+    council_of_state_term: str = "days_30"
+    advisory_bodies: Annotated[list[str], Meta(max_length=20)] = []
+    legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] = []
+    plan: dict[str, PlannedWindow] = {}
+
+
+class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to change; a field left out (or null) stays as it is."""
+
+    title: Annotated[str, Meta(min_length=3, max_length=2000)] | None = None
+    summary: Text | None = None
+    entities: Annotated[list[Name], Meta(min_length=1, max_length=50)] | None = None
+    is_public: bool | None = None
+    council_of_state_term: str | None = None
+    legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] | None = None
+
+
+class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
+    event: Annotated[str, Meta(min_length=1, max_length=64)]
+    occurred_on: date
+    reference: Annotated[str, Meta(max_length=2000)] | None = None
+    note: Annotated[str, Meta(max_length=5000)] | None = None
+
+
+class PlanUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+    text: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    earliest: date | None = None
+    latest: date | None = None
+    rebaseline: bool = False
+
+
+# -- responses --------------------------------------------------------------------------------
+class TransitionView(msgspec.Struct):
+    event: str
+    label: str
+    labels: Labels
+    requires: list[str]
+    to_state: str
+    to_state_label: str
+    completes_stage: str | None
+    government_decision: bool
+
+
+class TransitionsView(msgspec.Struct):
+    slug: str
+    state: str
+    state_label: str
+    version: int
+    transitions: list[TransitionView]
+
+
+class RecordedEventView(msgspec.Struct):
+    event: str
+    label: str
+    occurred_on: date
+    recorded_at: datetime
+    actor: str
+    from_state: str | None
+    to_state: str
+    reference: str | None
+    note: str | None
+
+
+class WarningView(msgspec.Struct):
+    code: str
+    message: str
+
+
+class EventResult(msgspec.Struct):
+    event: RecordedEventView
+    state: str
+    state_label: str
+    completed_stage: str | None
+    version: int
+    warnings: list[WarningView]
+
+
+class PlanValues(msgspec.Struct):
+    forecast: WindowView | None
+    baseline: WindowView | None
+
+
+class EventEntry(msgspec.Struct, tag="event", tag_field="type"):
+    recorded_at: datetime
+    actor: str
+    event: str
+    label: str
+    occurred_on: date
+    from_state: str | None
+    to_state: str
+    reference: str | None
+    note: str | None
+
+
+class PlanChangeEntry(msgspec.Struct, tag="plan_change", tag_field="type"):
+    recorded_at: datetime
+    actor: str
+    stage: str
+    label: str
+    reason: str
+    rebaseline: bool
+    before: PlanValues
+    after: PlanValues
+
+
+class HistoryView(msgspec.Struct):
+    slug: str
+    entries: list[EventEntry | PlanChangeEntry]
+
+
+class PlanResult(msgspec.Struct):
+    stage: MilestoneView
+    version: int
+    change: PlanChangeEntry
+
+
+class WorkflowStage(msgspec.Struct):
+    stage: str
+    labels: Labels
+    completed_by: str
+    optional: bool
+    government_decision: bool
+
+
+class WorkflowEvent(msgspec.Struct):
+    event: str
+    labels: Labels
+    requires: list[str]
+
+
+class WorkflowTransition(msgspec.Struct):
+    event: str
+    source: str
+    dest: str
+    guard: str | None
+
+
+class WorkflowView(msgspec.Struct):
+    kind: str
+    labels: Labels
+    initial: str
+    states: list[str]
+    stages: list[WorkflowStage]
+    events: list[WorkflowEvent]
+    transitions: list[WorkflowTransition]
+    mermaid: str

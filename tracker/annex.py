@@ -21,14 +21,13 @@ from tracker.domain.model import (
     Initiative,
     Kind,
     LegalDeadline,
-    Milestone,
     Severity,
     Stage,
     Window,
 )
-from tracker.domain.schedule import ProcedureRules, check_plan
 from tracker.domain.slugs import fold, make_slug
 from tracker.domain.windows import parse_window
+from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
 from workflows.definitions import Catalogue, catalogue
 
 HEADING = re.compile(r"^Regelgeving\s*[-–—:]\s*(?P<title>\S.*)$")
@@ -266,15 +265,6 @@ def _add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def rules_for(cat: Catalogue, term: str = "days_30") -> ProcedureRules:
-    return ProcedureRules(
-        minimum=cat.minimum,
-        council_term=cat.council_terms[term].duration,
-        government_decisions=cat.government_decisions(),
-        calendar=cat.calendar(),
-    )
-
-
 @dataclass(slots=True)
 class _Section:
     title: str
@@ -414,26 +404,23 @@ def _stage_lines(planning: list[tuple[int, str]], kind: Kind, cat: Catalogue) ->
 def _plan(draft: Draft, cat: Catalogue) -> None:
     """Milestones for every stage of the procedure, baselines from the planning lines."""
     initiative = draft.initiative
-    workflow = cat.workflows[initiative.kind]
     bodies: list[str] = []
     for stage_line in draft.stage_lines:
         bodies += [b for b in _bodies(stage_line.text, cat) if b not in bodies]
     initiative.advisory_bodies = bodies
-    asks_advice = any(not cat.advisory_bodies[b].council_of_state for b in bodies)
-    baselines = {sl.stage: sl.window for sl in draft.stage_lines}
-    for stage in workflow.stages:
-        planned = stage in baselines or (stage is Stage.ADVISORY_OPINIONS and asks_advice)
-        if stage in workflow.optional and not planned:
-            continue
-        window = baselines.get(stage)
-        initiative.milestones[stage] = Milestone(stage, baseline=window, forecast=window)
+    initiative.milestones = build_milestones(
+        initiative.kind,
+        {sl.stage: sl.window for sl in draft.stage_lines},
+        asks_advice=asks_advice(bodies, cat),
+        cat=cat,
+    )
     for sl in draft.stage_lines:
         if not sl.window.parsed:
             params = {"stage": sl.stage.value, "text": sl.when, "line": sl.line}
             initiative.findings.append(
                 Finding(FindingKind.UNPARSED_DATE, Severity.WARNING, sl.stage, params)
             )
-    initiative.findings += check_plan(initiative, rules_for(cat))
+    refresh_plan_findings(initiative, cat)
 
 
 def read_annex(path: Path, *, aliases: Mapping[str, str] | None = None) -> Annex:

@@ -14,9 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.annex import AnnexError, load_aliases, read_annex
 from tracker.clock import utc_now
+from tracker.domain.access import Role
+from tracker.errors import TrackerError
 from tracker.i18n import LANGUAGES
 from tracker.messages import finding_message
-from tracker.services import seed
+from tracker.services.importing import seed
+from tracker.services.tokens import create_token, revoke_token
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
@@ -52,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="import every annex in the seed folder (idempotent)")
     seed.add_argument("--dir", type=Path, default=DEFAULT_SEED_DIR)
     seed.add_argument("--actor", default=None, help="name recorded in the event log")
+
+    token = commands.add_parser("token", help="API tokens (shown once, stored hashed)")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="create a token and print it once")
+    create.add_argument("--name", required=True, help="who acts with it (the event log's actor)")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument(
+        "--entity", action="append", default=[], help="entity (name or slug); repeatable"
+    )
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its name")
+    revoke.add_argument("name")
+    token_commands.add_parser("list", help="list the tokens (never the secrets)")
 
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default=os.environ.get("TRACKER_HOST", "127.0.0.1"))
@@ -97,6 +112,7 @@ def _seed(args: argparse.Namespace) -> None:
     actor = args.actor or f"tracker seed ({getpass.getuser()})"
     with db.uow(write=True) as uow:
         reports = seed(uow, args.dir, actor=actor, now=utc_now())
+        uow.commit()
     for report in reports:
         print(
             f"{report.source}: {len(report.created)} created, {len(report.unchanged)} unchanged"
@@ -110,6 +126,30 @@ def _seed(args: argparse.Namespace) -> None:
             print(
                 f"  {slug}: annex planning differs from the stored baseline; re-plan to change it"
             )
+
+
+def _token(args: argparse.Namespace) -> None:
+    db = _database()
+    _require_schema(db)
+    with db.uow(write=True) as uow:
+        if args.token_command == "create":
+            secret = create_token(
+                uow, name=args.name, role=Role(args.role), entities=args.entity, now=utc_now()
+            )
+            uow.commit()
+            print(secret)
+            print(
+                f"token '{args.name}' ({args.role}) created; it is shown only now", file=sys.stderr
+            )
+        elif args.token_command == "revoke":
+            revoke_token(uow, args.name, now=utc_now())
+            uow.commit()
+            print(f"token '{args.name}' revoked")
+        else:
+            for info in uow.tokens.all():
+                state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
+                entities = ", ".join(info.entities) or "-"
+                print(f"{info.name}\t{info.role}\t{entities}\t{state}")
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -142,6 +182,8 @@ def run(argv: Sequence[str] | None = None) -> None:
             print(migrate.current_revision(db.engine) or "empty database (no schema)")
     elif args.command == "seed":
         _seed(args)
+    elif args.command == "token":
+        _token(args)
     elif args.command == "serve":
         _serve(args)
 
@@ -149,7 +191,7 @@ def run(argv: Sequence[str] | None = None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         run(argv)
-    except (AnnexError, CommandError) as exc:
+    except (AnnexError, CommandError, TrackerError) as exc:
         print(f"tracker: error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

@@ -1,4 +1,4 @@
-"""User-facing texts of findings, in Dutch (default) and English."""
+"""User-facing texts of findings, refusals and warnings, in Dutch (default) and English."""
 
 from __future__ import annotations
 
@@ -64,3 +64,98 @@ def finding_message(finding: Finding, lang: str = "nl") -> str:
         if key in params:
             params[key] = format_date(date.fromisoformat(params[key]), lang)
     return FINDING_TEMPLATES[finding.kind].get(lang).format(**params)
+
+
+REFUSAL_TEMPLATES: dict[str, Label] = {
+    "not_allowed_now": Label(
+        nl="'{event_label}' kan niet in de stap '{state_label}'. Toegestaan: {allowed}.",
+        en="'{event_label}' is not possible in the step '{state_label}'. Allowed: {allowed}.",
+    ),
+    "not_in_workflow": Label(
+        nl="'{event_label}' hoort niet bij de procedure van dit soort initiatief ({kind_label}).",
+        en="'{event_label}' is not part of the procedure of this kind of initiative "
+        "({kind_label}).",
+    ),
+    "final_state": Label(
+        nl="Het initiatief is {state_label}: er volgen geen stappen meer.",
+        en="The initiative is {state_label}: no further steps follow.",
+    ),
+    "unknown_event": Label(
+        nl="Onbekende gebeurtenis '{event}'. Toegestaan: {allowed}.",
+        en="Unknown event '{event}'. Allowed: {allowed}.",
+    ),
+    "unknown_state": Label(
+        nl="Het initiatief staat in een onbekende stap '{state}'.",
+        en="The initiative is in an unknown step '{state}'.",
+    ),
+    "future_date": Label(
+        nl="De datum {occurred_on} ligt in de toekomst (vandaag is het {today}).",
+        en="The date {occurred_on} lies in the future (today is {today}).",
+    ),
+    "before_previous_event": Label(
+        nl="De datum {occurred_on} ligt vóór de vorige stap ({previous}).",
+        en="The date {occurred_on} lies before the previous step ({previous}).",
+    ),
+    "not_a_working_day": Label(
+        nl="{occurred_on} is geen werkdag; de Vlaamse Regering beslist op werkdagen (vrijdag).",
+        en="{occurred_on} is not a working day; the Flemish Government decides on working days "
+        "(Fridays).",
+    ),
+    "stage_done": Label(
+        nl="De stap '{stage_label}' is al voltooid; een voltooide stap wordt niet herpland.",
+        en="The step '{stage_label}' is already done; a completed step is not re-planned.",
+    ),
+    "stage_passed": Label(
+        nl="Het initiatief is voorbij de stap '{stage_label}'.",
+        en="The initiative is past the step '{stage_label}'.",
+    ),
+}
+
+WARNING_TEMPLATES: dict[str, Label] = {
+    "not_a_friday": Label(
+        nl="{occurred_on} is geen vrijdag, terwijl de Vlaamse Regering op vrijdag vergadert: "
+        "klopt de datum?",
+        en="{occurred_on} is not a Friday, while the Flemish Government meets on Fridays: "
+        "is the date right?",
+    ),
+}
+
+
+def _render(template: Label, params: dict[str, Any], lang: str) -> str:
+    cat = catalogue()
+    values: dict[str, Any] = {
+        k: format_date(v, lang) if isinstance(v, date) else v for k, v in params.items()
+    }
+    values["event_label"] = cat.event_label(params.get("event", ""), lang)
+    if "state" in params:
+        values["state_label"] = _state_label(params["state"], lang)
+    if "stage" in params:
+        values["stage_label"] = cat.stages[Stage(params["stage"])].label.get(lang)
+    if "kind" in params:
+        values["kind_label"] = cat.workflows[params["kind"]].label.get(lang)
+    if "allowed" in params:
+        values["allowed"] = ", ".join(params["allowed"]) or "—"
+    return template.get(lang).format_map(_Missing(values))
+
+
+def _state_label(state: str, lang: str) -> str:
+    try:
+        return catalogue().state_label(state, lang)
+    except ValueError:
+        return state
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def refusal_message(code: str, params: dict[str, Any], lang: str = "nl") -> str:
+    template = REFUSAL_TEMPLATES.get(code)
+    if template is None:
+        return code
+    return _render(template, params, lang)
+
+
+def warning_message(code: str, params: dict[str, Any], lang: str = "nl") -> str:
+    return _render(WARNING_TEMPLATES[code], params, lang)

@@ -120,6 +120,7 @@ class CouncilTerm:
 class Catalogue:
     stages: Mapping[Stage, StageDef]
     events: Mapping[str, EventDef]
+    system_events: Mapping[str, Label]
     states: Mapping[str, Label]
     workflows: Mapping[Kind, WorkflowDef]
     minimum: Mapping[Stage, Duration | None]  # None: the initiative's Council of State term
@@ -132,6 +133,11 @@ class Catalogue:
         if state in self.states:
             return self.states[state].get(lang)
         return self.stages[Stage(state)].label.get(lang)
+
+    def event_label(self, event: str, lang: str = "nl") -> str:
+        if event in self.events:
+            return self.events[event].label.get(lang)
+        return self.system_events[event].get(lang) if event in self.system_events else event
 
     def government_decisions(self) -> frozenset[Stage]:
         return frozenset(s for s, d in self.stages.items() if d.government_decision)
@@ -233,6 +239,7 @@ def catalogue() -> Catalogue:
     return Catalogue(
         stages=stages,
         events=events,
+        system_events={k: _label(v) for k, v in raw.get("system_events", {}).items()},
         states={k: _label(v) for k, v in raw["states"].items()},
         workflows={
             wf.kind: wf for wf in (_workflow(_read(f"{k.value}.toml"), stages) for k in Kind)

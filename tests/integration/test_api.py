@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
+from tracker.store import migrate
 from tracker.store.uow import Database
 
 PROBLEM = "application/problem+json"
@@ -33,7 +34,7 @@ def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def,type
 def test_health(client):
     body = client.get("/health").json()
     assert body["status"] == "ok"
-    assert body["schema_revision"] == "0001"
+    assert body["schema_revision"] == migrate.head_revision() == "0002"
 
 
 def test_list_is_paginated(client):

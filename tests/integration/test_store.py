@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from tests.conftest import NOW, SEED_ANNEX, SEED_DIR
 from tracker.annex import AnnexError
 from tracker.domain.model import Event, Initiative, Kind, Milestone, Span, Stage, Window
-from tracker.services import seed
+from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.repository import InitiativeFilter
 from tracker.store.tables import Base, EventRow, InitiativeRow
@@ -160,6 +160,7 @@ def test_seed_twice_leaves_the_same_database(seeded: Database):
     before = _dump(seeded)
     with seeded.uow(write=True) as uow:
         reports = seed(uow, SEED_DIR, actor="someone else", now=NOW + timedelta(days=1))
+        uow.commit()
     assert [(len(r.created), len(r.unchanged), r.differing) for r in reports] == [(0, 11, [])]
     assert _dump(seeded) == before
 
@@ -184,6 +185,7 @@ def test_seed_of_a_changed_annex_keeps_the_baseline_and_reports_it(seeded: Datab
     )
     with seeded.uow(write=True) as uow:
         (report,) = seed(uow, tmp_path, actor="test", now=NOW)
+        uow.commit()
     assert report.differing == ["decreet-klip-gipod-verordening"]
     with seeded.uow() as uow:
         klip = uow.initiatives.get("decreet-klip-gipod-verordening")

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from tracker.annex import rules_for
 from tracker.domain.model import (
     FindingKind,
     Initiative,
@@ -19,6 +18,7 @@ from tracker.domain.model import (
     Window,
 )
 from tracker.domain.schedule import ProcedureRules, check_plan
+from tracker.plans import rules_for
 from workflows.definitions import catalogue
 
 D = date

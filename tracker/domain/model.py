@@ -114,6 +114,10 @@ class Finding:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+# Events the system records besides the workflow's steps: creation and metadata edits.
+SYSTEM_EVENTS = frozenset({"create", "edit"})  # tracker.domain.procedure names them
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One line of the append-only event log."""
@@ -126,6 +130,25 @@ class Event:
     to_state: str
     reference: str | None = None
     note: str | None = None
+
+    @property
+    def is_step(self) -> bool:
+        return self.name not in SYSTEM_EVENTS
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChange:
+    """A stage re-planned (its forecast moved) or re-baselined (its baseline moved too)."""
+
+    stage: Stage
+    recorded_at: datetime
+    actor: str
+    reason: str
+    rebaseline: bool
+    forecast_before: Window | None
+    forecast_after: Window | None
+    baseline_before: Window | None
+    baseline_after: Window | None
 
 
 @dataclass(slots=True)
@@ -143,6 +166,8 @@ class Initiative:
     held_stage: Stage | None = None
     policy_area: str | None = None
     source: str | None = None
+    is_public: bool = True
+    council_of_state_term: str = "days_30"
     id: int | None = None
     version: int = 1
 
@@ -153,3 +178,7 @@ class Initiative:
 
     def plans(self, stage: Stage) -> bool:
         return stage in self.milestones
+
+    @property
+    def milestones_by_value(self) -> dict[str, Milestone]:
+        return {stage.value: m for stage, m in self.milestones.items()}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain.model import (
     Event,
@@ -16,12 +18,14 @@ from tracker.domain.model import (
     Kind,
     LegalDeadline,
     Milestone,
+    PlanChange,
     Severity,
     Span,
     Stage,
     Window,
 )
 from tracker.domain.slugs import slugify
+from tracker.errors import StaleVersion
 from tracker.store.tables import (
     EntityRow,
     EventRow,
@@ -30,6 +34,7 @@ from tracker.store.tables import (
     InitiativeRow,
     LegalDeadlineRow,
     MilestoneRow,
+    PlanChangeRow,
 )
 
 _STAGE_ORDER = list(Stage)
@@ -41,6 +46,7 @@ class InitiativeFilter:
     state: str | None = None
     entity: str | None = None  # entity slug
     text: str | None = None
+    visible_to: frozenset[str] | None = None  # public, or involving these entities; None: all
 
 
 def _window_columns(
@@ -88,14 +94,32 @@ class InitiativeRepository:
             selectinload(InitiativeRow.findings),
         )
 
-    def get(self, slug: str) -> Initiative | None:
-        row = self.session.scalars(self._query().where(InitiativeRow.slug == slug)).one_or_none()
+    def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
+        """The initiative; `for_update` locks its row (PostgreSQL) until the transaction ends."""
+        query = self._query().where(InitiativeRow.slug == slug)
+        if for_update:
+            query = query.with_for_update(of=InitiativeRow)
+        row = self.session.scalars(query).one_or_none()
         return None if row is None else _to_domain(row)
+
+    def entity_slugs(self, initiative: Initiative) -> set[str]:
+        return {slugify(name) for name in initiative.entities}
 
     def find(
         self, filters: InitiativeFilter, *, limit: int, offset: int
     ) -> tuple[list[Initiative], int]:
         query = select(InitiativeRow.id)
+        if filters.visible_to is not None:
+            query = query.where(
+                or_(
+                    InitiativeRow.is_public.is_(True),
+                    InitiativeRow.id.in_(
+                        select(InitiativeEntityRow.initiative_id)
+                        .join(EntityRow)
+                        .where(EntityRow.slug.in_(sorted(filters.visible_to)))
+                    ),
+                )
+            )
         if filters.kind:
             query = query.where(InitiativeRow.kind == filters.kind.value)
         if filters.state:
@@ -173,7 +197,8 @@ class InitiativeRepository:
             advisory_bodies=list(initiative.advisory_bodies),
             policy_area=initiative.policy_area,
             source=initiative.source,
-            version=initiative.version,
+            is_public=initiative.is_public,
+            council_of_state_term=initiative.council_of_state_term,
             created_at=now,
             updated_at=now,
         )
@@ -186,19 +211,87 @@ class InitiativeRepository:
             LegalDeadlineRow(position=i, due_on=d.due_on, text=d.text)
             for i, d in enumerate(initiative.legal_deadlines)
         ]
-        row.findings = [
-            FindingRow(
-                position=i,
-                kind=f.kind.value,
-                severity=f.severity.value,
-                stage=f.stage.value if f.stage else None,
-                params=f.params,
-            )
-            for i, f in enumerate(initiative.findings)
-        ]
+        row.findings = _finding_rows(initiative.findings)
         self.session.add(row)
         self.session.flush()
         initiative.id = row.id
+
+    def save(self, initiative: Initiative, *, now: datetime) -> None:
+        """Write back a changed initiative; its version goes up by one (checked on UPDATE)."""
+        row = self.session.get(InitiativeRow, initiative.id)
+        if row is None:
+            raise LookupError(f"initiative {initiative.slug} is not stored")
+        row.title = initiative.title
+        row.summary = initiative.summary
+        row.state = initiative.state
+        row.held_stage = initiative.held_stage.value if initiative.held_stage else None
+        row.advisory_bodies = list(initiative.advisory_bodies)
+        row.is_public = initiative.is_public
+        row.council_of_state_term = initiative.council_of_state_term
+        row.updated_at = now
+        if [link.entity.name for link in row.entity_links] != initiative.entities:
+            row.entity_links = []
+            self.session.flush()
+            row.entity_links = [
+                InitiativeEntityRow(entity=self._entity(name), position=i)
+                for i, name in enumerate(initiative.entities)
+            ]
+        stored = {m.stage: m for m in row.milestones}
+        for milestone in initiative.milestones.values():
+            fresh = _milestone_row(milestone)
+            current = stored.get(milestone.stage.value)
+            if current is None:
+                row.milestones.append(fresh)
+                continue
+            for column in _MILESTONE_COLUMNS:
+                setattr(current, column, getattr(fresh, column))
+        row.deadlines = [
+            LegalDeadlineRow(position=i, due_on=d.due_on, text=d.text)
+            for i, d in enumerate(initiative.legal_deadlines)
+        ]
+        row.findings = _finding_rows(initiative.findings)
+        try:
+            self.session.flush()
+        except StaleDataError:
+            raise StaleVersion(initiative.version, -1) from None
+        initiative.version = row.version
+
+    def append_plan_change(self, initiative: Initiative, change: PlanChange) -> None:
+        assert initiative.id is not None, "add the initiative first"
+        self.session.add(
+            PlanChangeRow(
+                initiative_id=initiative.id,
+                stage=change.stage.value,
+                recorded_at=change.recorded_at,
+                actor=change.actor,
+                reason=change.reason,
+                rebaseline=change.rebaseline,
+                before=_plan_json(change.forecast_before, change.baseline_before),
+                after=_plan_json(change.forecast_after, change.baseline_after),
+            )
+        )
+
+    def plan_changes(self, slug: str) -> list[PlanChange]:
+        rows = self.session.scalars(
+            select(PlanChangeRow)
+            .join(InitiativeRow)
+            .where(InitiativeRow.slug == slug)
+            .order_by(PlanChangeRow.id)
+        )
+        return [
+            PlanChange(
+                stage=Stage(r.stage),
+                recorded_at=r.recorded_at,
+                actor=r.actor,
+                reason=r.reason,
+                rebaseline=r.rebaseline,
+                forecast_before=_window_from_json(r.before.get("forecast")),
+                forecast_after=_window_from_json(r.after.get("forecast")),
+                baseline_before=_window_from_json(r.before.get("baseline")),
+                baseline_after=_window_from_json(r.after.get("baseline")),
+            )
+            for r in rows
+        ]
 
     def append_event(self, initiative: Initiative, event: Event) -> None:
         assert initiative.id is not None, "add the initiative first"
@@ -223,6 +316,56 @@ class InitiativeRepository:
             row = EntityRow(slug=slug, name=name)
             self.session.add(row)
         return row
+
+
+def _finding_rows(findings: list[Finding]) -> list[FindingRow]:
+    return [
+        FindingRow(
+            position=i,
+            kind=f.kind.value,
+            severity=f.severity.value,
+            stage=f.stage.value if f.stage else None,
+            params=f.params,
+        )
+        for i, f in enumerate(findings)
+    ]
+
+
+_MILESTONE_COLUMNS = (
+    *(
+        f"{part}_{column}"
+        for part in ("baseline", "forecast")
+        for column in ("text", "earliest", "latest", "alternatives")
+    ),
+    "actual",
+)
+
+
+def _plan_json(forecast: Window | None, baseline: Window | None) -> dict[str, Any]:
+    return {"forecast": _window_json(forecast), "baseline": _window_json(baseline)}
+
+
+def _window_json(window: Window | None) -> dict[str, Any] | None:
+    if window is None:
+        return None
+    text, earliest, latest, alternatives = _window_columns(window)
+    return {
+        "text": text,
+        "earliest": earliest.isoformat() if earliest else None,
+        "latest": latest.isoformat() if latest else None,
+        "alternatives": alternatives,
+    }
+
+
+def _window_from_json(raw: dict[str, Any] | None) -> Window | None:
+    if raw is None:
+        return None
+    return _window(
+        raw["text"],
+        date.fromisoformat(raw["earliest"]) if raw["earliest"] else None,
+        date.fromisoformat(raw["latest"]) if raw["latest"] else None,
+        raw["alternatives"],
+    )
 
 
 def _milestone_row(m: Milestone) -> MilestoneRow:
@@ -279,5 +422,7 @@ def _to_domain(row: InitiativeRow) -> Initiative:
         held_stage=Stage(row.held_stage) if row.held_stage else None,
         policy_area=row.policy_area,
         source=row.source,
+        is_public=row.is_public,
+        council_of_state_term=row.council_of_state_term,
         version=row.version,
     )

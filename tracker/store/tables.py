@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -76,6 +77,9 @@ class InitiativeRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # Every UPDATE checks and bumps the version, so a concurrent writer fails instead of winning.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     entity_links: Mapped[list[InitiativeEntityRow]] = relationship(
         order_by="InitiativeEntityRow.position", cascade="all, delete-orphan"
@@ -168,3 +172,51 @@ class EventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanChangeRow(Base):
+    """A re-plan of one stage (forecast), or a re-baselining: before and after, with its reason."""
+
+    __tablename__ = "plan_change"
+    __table_args__ = (Index("ix_plan_change_initiative", "initiative_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"))
+    stage: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    rebaseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApiTokenRow(Base):
+    """An API token: only its SHA-256 is kept; the token itself is shown once."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'editor', 'coordinator', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    entities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotencyRow(Base):
+    """The first response to a POST with an Idempotency-Key, replayed for retries."""
+
+    __tablename__ = "idempotency_key"
+
+    actor: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

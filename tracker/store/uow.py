@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from tracker.store.access import IdempotencyRepository, TokenRepository
 from tracker.store.repository import InitiativeRepository
 
 
@@ -28,6 +29,8 @@ class UnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.initiatives = InitiativeRepository(session)
+        self.tokens = TokenRepository(session)
+        self.idempotency = IdempotencyRepository(session)
 
     def __enter__(self) -> UnitOfWork:
         return self

@@ -1,4 +1,4 @@
-"""Use cases over the domain, the store and the workflows; collaborators are passed explicitly."""
+"""Importing annexes: new initiatives with their planned windows as baseline."""
 
 from __future__ import annotations
 
@@ -9,18 +9,11 @@ from pathlib import Path
 from tracker.annex import Annex, AnnexError, load_aliases, read_annex
 from tracker.clock import brussels_day
 from tracker.domain.model import Event, Initiative
+from tracker.domain.procedure import CREATE
 from tracker.domain.slugs import make_slug
 from tracker.store.uow import UnitOfWork
 
-SYSTEM_EVENT_CREATE = "create"
 ENTITY_ALIASES = "entities.toml"
-
-
-class NotFound(Exception):
-    def __init__(self, what: str, key: str) -> None:
-        super().__init__(f"{what} '{key}' not found")
-        self.what = what
-        self.key = key
 
 
 @dataclass(slots=True)
@@ -60,7 +53,7 @@ def import_annex(uow: UnitOfWork, annex: Annex, *, actor: str, now: datetime) ->
         uow.initiatives.append_event(
             initiative,
             Event(
-                name=SYSTEM_EVENT_CREATE,
+                name=CREATE,
                 occurred_on=brussels_day(now),
                 recorded_at=now,
                 actor=actor,
@@ -78,19 +71,10 @@ def annex_files(seed_dir: Path) -> list[Path]:
 
 
 def seed(uow: UnitOfWork, seed_dir: Path, *, actor: str, now: datetime) -> list[ImportReport]:
-    """Import every annex of `seed_dir` in one transaction: all of them, or nothing."""
+    """Import every annex of `seed_dir`; the caller commits all of them, or nothing."""
     files = annex_files(seed_dir)
     if not files:
         raise AnnexError(f"{seed_dir}: no annex (*.txt) to import")
     aliases = load_aliases(seed_dir / ENTITY_ALIASES)
     annexes = [read_annex(path, aliases=aliases) for path in files]
-    reports = [import_annex(uow, annex, actor=actor, now=now) for annex in annexes]
-    uow.commit()
-    return reports
-
-
-def get_initiative(uow: UnitOfWork, slug: str) -> Initiative:
-    initiative = uow.initiatives.get(slug)
-    if initiative is None:
-        raise NotFound("initiative", slug)
-    return initiative
+    return [import_annex(uow, annex, actor=actor, now=now) for annex in annexes]

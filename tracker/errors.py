@@ -1,0 +1,57 @@
+"""Errors of the use cases; the HTTP layer maps each to one problem+json status in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TrackerError(Exception):
+    """Base of the errors a caller can act on."""
+
+
+class NotFound(TrackerError):
+    """404: unknown, or not visible to the caller (never a hint that it exists)."""
+
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(f"{what} '{key}' not found")
+        self.what = what
+        self.key = key
+
+
+class Unauthenticated(TrackerError):
+    """401: writing needs a valid API token."""
+
+
+class Forbidden(TrackerError):
+    """403: the caller's role does not allow this."""
+
+
+class StaleVersion(TrackerError):
+    """412: the initiative changed since the caller read it (If-Match)."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"version {expected} is stale; the initiative is at version {current}")
+        self.expected = expected
+        self.current = current
+
+
+class Refused(TrackerError):
+    """409: a step the procedure does not allow now; `code` names the rule."""
+
+    def __init__(
+        self, code: str, *, state: str, allowed: list[str], params: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.state = state
+        self.allowed = allowed
+        self.params = params or {}
+
+
+class InvalidInput(TrackerError):
+    """422: a well-formed request whose content cannot be used; `field` names what is wrong."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

@@ -1,0 +1,192 @@
+"""Reading, creating and editing initiatives, with the caller's rights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tracker.clock import brussels_day
+from tracker.domain.access import Principal
+from tracker.domain.model import Event, Initiative, Kind, LegalDeadline, Stage, Window
+from tracker.domain.procedure import CREATE, EDIT
+from tracker.domain.slugs import make_slug, slugify
+from tracker.errors import Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
+from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
+from tracker.store.repository import InitiativeFilter
+from tracker.store.uow import UnitOfWork
+from workflows.definitions import catalogue
+
+
+def visibility(principal: Principal) -> frozenset[str] | None:
+    """The entity filter of what the principal may read: None means everything."""
+    return None if principal.sees_everything else principal.entities
+
+
+def find_initiatives(
+    uow: UnitOfWork, filters: InitiativeFilter, principal: Principal, *, limit: int, offset: int
+) -> tuple[list[Initiative], int]:
+    scoped = InitiativeFilter(
+        kind=filters.kind,
+        state=filters.state,
+        entity=filters.entity,
+        text=filters.text,
+        visible_to=visibility(principal),
+    )
+    return uow.initiatives.find(scoped, limit=limit, offset=offset)
+
+
+def _entity_slugs(initiative: Initiative) -> set[str]:
+    return {slugify(name) for name in initiative.entities}
+
+
+def readable_initiative(uow: UnitOfWork, slug: str, principal: Principal) -> Initiative:
+    """The initiative, or NotFound when it does not exist or the caller may not see it."""
+    initiative = uow.initiatives.get(slug)
+    if initiative is None or not principal.can_read(
+        initiative.is_public, _entity_slugs(initiative)
+    ):
+        raise NotFound("initiative", slug)
+    return initiative
+
+
+def writable_initiative(
+    uow: UnitOfWork, slug: str, principal: Principal, expected_version: int
+) -> Initiative:
+    """The initiative locked for writing, if the caller may write it at `expected_version`."""
+    if principal.is_anonymous:
+        raise Unauthenticated("writing needs an API token")
+    initiative = uow.initiatives.get(slug, for_update=True)
+    if initiative is None:
+        raise NotFound("initiative", slug)
+    entities = _entity_slugs(initiative)
+    if not principal.can_write(entities):
+        if not principal.can_read(initiative.is_public, entities):
+            raise NotFound("initiative", slug)
+        raise Forbidden(f"{principal.role} '{principal.name}' may not change '{slug}'")
+    if initiative.version != expected_version:
+        raise StaleVersion(expected_version, initiative.version)
+    return initiative
+
+
+@dataclass(slots=True)
+class NewInitiative:
+    title: str
+    kind: Kind
+    entities: list[str]
+    summary: str = ""
+    is_public: bool = True
+    council_of_state_term: str = "days_30"
+    advisory_bodies: list[str] = field(default_factory=list)
+    legal_deadlines: list[LegalDeadline] = field(default_factory=list)
+    plan: dict[Stage, Window] = field(default_factory=dict)
+
+
+def _check_term(term: str) -> None:
+    terms = catalogue().council_terms
+    if term not in terms:
+        raise InvalidInput("council_of_state_term", f"one of {', '.join(terms)}")
+
+
+def _check_bodies(bodies: list[str]) -> None:
+    known = catalogue().advisory_bodies
+    unknown = [b for b in bodies if b not in known]
+    if unknown:
+        raise InvalidInput("advisory_bodies", f"unknown {unknown}; known: {', '.join(known)}")
+
+
+def create_initiative(
+    uow: UnitOfWork, new: NewInitiative, principal: Principal, *, now: datetime
+) -> Initiative:
+    if principal.is_anonymous:
+        raise Unauthenticated("writing needs an API token")
+    if not principal.can_write({slugify(e) for e in new.entities}):
+        raise Forbidden(
+            f"{principal.role} '{principal.name}' may only create initiatives of its entities"
+        )
+    if uow.initiatives.slug_of_title(new.title) is not None:
+        raise InvalidInput("title", "an initiative with this title exists already")
+    cat = catalogue()
+    _check_term(new.council_of_state_term)
+    _check_bodies(new.advisory_bodies)
+    workflow = cat.workflows[new.kind]
+    for stage in new.plan:
+        if stage not in workflow.stages:
+            raise InvalidInput(f"plan.{stage.value}", f"not a stage of the {new.kind} workflow")
+    initiative = Initiative(
+        slug=make_slug(new.title, new.kind, uow.initiatives.slugs()),
+        title=new.title,
+        kind=new.kind,
+        summary=new.summary,
+        entities=list(dict.fromkeys(new.entities)),
+        advisory_bodies=new.advisory_bodies,
+        legal_deadlines=new.legal_deadlines,
+        is_public=new.is_public,
+        council_of_state_term=new.council_of_state_term,
+        milestones=build_milestones(
+            new.kind, new.plan, asks_advice=asks_advice(new.advisory_bodies, cat), cat=cat
+        ),
+    )
+    refresh_plan_findings(initiative, cat)
+    uow.initiatives.add(initiative, now=now)
+    uow.initiatives.append_event(
+        initiative,
+        Event(CREATE, brussels_day(now), now, principal.name, None, initiative.state),
+    )
+    return initiative
+
+
+@dataclass(slots=True)
+class InitiativeEdit:
+    """Metadata to change; None leaves a field as it is."""
+
+    title: str | None = None
+    summary: str | None = None
+    entities: list[str] | None = None
+    is_public: bool | None = None
+    council_of_state_term: str | None = None
+    legal_deadlines: list[LegalDeadline] | None = None
+
+
+def edit_initiative(
+    uow: UnitOfWork,
+    slug: str,
+    edit: InitiativeEdit,
+    principal: Principal,
+    *,
+    expected_version: int,
+    now: datetime,
+) -> Initiative:
+    initiative = writable_initiative(uow, slug, principal, expected_version)
+    changed = []
+    for name in ("title", "summary", "entities", "is_public", "council_of_state_term"):
+        value = getattr(edit, name)
+        if value is not None and value != getattr(initiative, name):
+            setattr(initiative, name, value)
+            changed.append(name)
+    if edit.legal_deadlines is not None and edit.legal_deadlines != initiative.legal_deadlines:
+        initiative.legal_deadlines = edit.legal_deadlines
+        changed.append("legal_deadlines")
+    if "council_of_state_term" in changed:
+        _check_term(initiative.council_of_state_term)
+    if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
+        raise Forbidden("an editor keeps at least one of its own entities on the initiative")
+    if "title" in changed and uow.initiatives.slug_of_title(initiative.title) not in (None, slug):
+        raise InvalidInput("title", "an initiative with this title exists already")
+    if not changed:
+        return initiative
+    if {"legal_deadlines", "council_of_state_term"} & set(changed):
+        refresh_plan_findings(initiative, catalogue())
+    uow.initiatives.save(initiative, now=now)
+    uow.initiatives.append_event(
+        initiative,
+        Event(
+            EDIT,
+            brussels_day(now),
+            now,
+            principal.name,
+            initiative.state,
+            initiative.state,
+            note=", ".join(changed),
+        ),
+    )
+    return initiative

@@ -1,0 +1,101 @@
+"""Re-planning a stage (its forecast) and, rarely, re-baselining it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker.domain.access import Principal
+from tracker.domain.model import Initiative, Milestone, PlanChange, Span, Stage, Window
+from tracker.domain.windows import parse_window
+from tracker.errors import Forbidden, InvalidInput, NotFound, Refused
+from tracker.plans import refresh_plan_findings
+from tracker.services.initiatives import writable_initiative
+from tracker.store.uow import UnitOfWork
+from workflows.definitions import catalogue
+from workflows.engine import engine_for
+
+
+def window_from(field: str, text: str | None, earliest: date | None, latest: date | None) -> Window:
+    """A planned window from Dutch text ("medio maart 2026") or explicit dates, not both."""
+    if text is not None and (earliest or latest):
+        raise InvalidInput(field, "give either the Dutch text or the dates, not both")
+    if text is not None:
+        window = parse_window(text)
+        if not window.parsed:
+            raise InvalidInput(field, f"'{text}' is not a planning date this tracker can read")
+        return window
+    if latest is None:
+        raise InvalidInput(field, "give the Dutch text or at least the latest date")
+    if earliest is not None and earliest > latest:
+        raise InvalidInput(field, "earliest is after latest")
+    shown = latest.isoformat() if earliest in (None, latest) else f"{earliest} – {latest}"
+    return Window(
+        shown if earliest else f"uiterlijk {shown}", earliest, latest, (Span(earliest, latest),)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Replanned:
+    initiative: Initiative
+    change: PlanChange
+
+
+def replan(
+    uow: UnitOfWork,
+    slug: str,
+    stage_id: str,
+    window: Window,
+    *,
+    reason: str,
+    rebaseline: bool,
+    principal: Principal,
+    expected_version: int,
+    now: datetime,
+) -> Replanned:
+    initiative = writable_initiative(uow, slug, principal, expected_version)
+    workflow = catalogue().workflows[initiative.kind]
+    if stage_id not in {s.value for s in workflow.stages}:
+        raise NotFound("stage", stage_id)
+    stage = Stage(stage_id)
+    if rebaseline and not principal.can_rebaseline:
+        raise Forbidden("only coordinators re-baseline")
+    if not reason.strip():
+        raise InvalidInput("reason", "say why the plan changes")
+    milestone = initiative.milestones.get(stage)
+    allowed = engine_for(initiative.kind).allowed_events(initiative)
+    if milestone is not None and milestone.actual is not None:
+        raise Refused(
+            "stage_done", state=initiative.state, allowed=allowed, params={"stage": stage_id}
+        )
+    if milestone is None and _passed(initiative, stage, list(workflow.stages)):
+        raise Refused(
+            "stage_passed", state=initiative.state, allowed=allowed, params={"stage": stage_id}
+        )
+    if milestone is None:  # an optional stage that becomes part of the procedure
+        milestone = initiative.milestones[stage] = Milestone(stage)
+    change = PlanChange(
+        stage=stage,
+        recorded_at=now,
+        actor=principal.name,
+        reason=reason.strip(),
+        rebaseline=rebaseline,
+        forecast_before=milestone.forecast,
+        forecast_after=window,
+        baseline_before=milestone.baseline,
+        baseline_after=window if rebaseline else milestone.baseline,
+    )
+    milestone.forecast = window
+    if rebaseline:
+        milestone.baseline = window
+        refresh_plan_findings(initiative, catalogue())
+    uow.initiatives.save(initiative, now=now)
+    uow.initiatives.append_plan_change(initiative, change)
+    return Replanned(initiative, change)
+
+
+def _passed(initiative: Initiative, stage: Stage, sequence: list[Stage]) -> bool:
+    """Whether the initiative is beyond `stage` (or finished) in its workflow."""
+    current = initiative.held_stage.value if initiative.held_stage else initiative.state
+    positions = {s.value: i for i, s in enumerate(sequence)}
+    return positions.get(current, len(sequence)) > positions[stage.value]

@@ -1,0 +1,129 @@
+"""Advancing an initiative through its workflow: what is allowed now, and recording a step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker.clock import brussels_day
+from tracker.domain.access import Principal
+from tracker.domain.model import Event, Initiative, Stage
+from tracker.domain.procedure import (
+    EventRefused,
+    Warning_,
+    apply_step,
+    check_date,
+    previous_step_on,
+)
+from tracker.errors import InvalidInput, Refused
+from tracker.services.initiatives import readable_initiative, writable_initiative
+from tracker.store.uow import UnitOfWork
+from workflows.definitions import EventDef, catalogue
+from workflows.engine import TransitionRefused, engine_for
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionOption:
+    event: EventDef
+    to_state: str
+    completes: Stage | None
+    government_decision: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedStep:
+    initiative: Initiative
+    event: Event
+    completed: Stage | None
+    warnings: list[Warning_]
+
+
+def _completes(initiative: Initiative, event: str) -> Stage | None:
+    """The stage this event completes from the initiative's current state, if any."""
+    stages = catalogue().stages
+    if initiative.state not in {s.value for s in stages}:
+        return None
+    stage = Stage(initiative.state)
+    return stage if stages[stage].completed_by == event else None
+
+
+def options(initiative: Initiative) -> list[TransitionOption]:
+    cat = catalogue()
+    engine = engine_for(initiative.kind)
+    result = []
+    for event in engine.allowed_events(initiative):
+        completes = _completes(initiative, event)
+        result.append(
+            TransitionOption(
+                event=cat.events[event],
+                to_state=engine.fire(initiative, event),
+                completes=completes,
+                government_decision=bool(completes and cat.stages[completes].government_decision),
+            )
+        )
+    return result
+
+
+def allowed_transitions(
+    uow: UnitOfWork, slug: str, principal: Principal
+) -> tuple[Initiative, list[TransitionOption]]:
+    initiative = readable_initiative(uow, slug, principal)
+    return initiative, options(initiative)
+
+
+def record_event(
+    uow: UnitOfWork,
+    slug: str,
+    *,
+    event: str,
+    occurred_on: date,
+    reference: str | None,
+    note: str | None,
+    principal: Principal,
+    expected_version: int,
+    now: datetime,
+) -> RecordedStep:
+    """Apply one step through the initiative's shared workflow machine and log it.
+
+    The new state, the actual date of the completed stage and the event-log row are written in
+    the caller's transaction; a refused step changes nothing.
+    """
+    initiative = writable_initiative(uow, slug, principal, expected_version)
+    engine = engine_for(initiative.kind)
+    try:
+        dest = engine.fire(initiative, event)
+    except TransitionRefused as refused:
+        raise Refused(
+            refused.code,
+            state=refused.state,
+            allowed=refused.allowed,
+            params={"event": event, "kind": initiative.kind},
+        ) from None
+    cat = catalogue()
+    requires = cat.events[event].requires
+    evidence = {"reference": reference, "note": note}
+    for field in requires:
+        if field in evidence and not (evidence[field] or "").strip():
+            raise InvalidInput(field, f"required for '{event}'")
+    completes = _completes(initiative, event)
+    from_state = initiative.state
+    try:
+        warnings = check_date(
+            occurred_on,
+            today=brussels_day(now),
+            previous=previous_step_on(uow.initiatives.events(slug)),
+            government_decision=bool(completes and cat.stages[completes].government_decision),
+            calendar=cat.calendar(),
+        )
+    except EventRefused as refused:
+        raise Refused(
+            refused.code,
+            state=from_state,
+            allowed=engine.allowed_events(initiative),
+            params={"event": event, **refused.params},
+        ) from None
+    completed = apply_step(initiative, event, dest, occurred_on)
+    uow.initiatives.save(initiative, now=now)
+    logged = Event(event, occurred_on, now, principal.name, from_state, dest, reference, note)
+    uow.initiatives.append_event(initiative, logged)
+    return RecordedStep(initiative, logged, completed, warnings)
