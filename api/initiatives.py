@@ -7,8 +7,10 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
+from api import examples
+from api.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from api.schemas import (
     EntitySummary,
     EventCreate,
@@ -152,6 +154,7 @@ class InitiativeController(Controller):
         "/{slug:str}",
         sync_to_thread=True,
         summary="One initiative",
+        responses=READ_PROBLEMS,
         description="Stages with baseline, forecast and actual; entities, deadlines, findings. "
         "The ETag is the version to send as If-Match when changing it.",
     )
@@ -169,13 +172,14 @@ class InitiativeController(Controller):
         "/",
         sync_to_thread=True,
         summary="Create an initiative",
+        responses=WRITE_PROBLEMS,
         description="Planned windows as Dutch text or explicit dates. Editors create initiatives "
         "of their own entities. Send an Idempotency-Key to retry safely.",
     )
     def create(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[InitiativeCreate],
+        data: Annotated[InitiativeCreate, examples.CREATE],
         database: NamedDependency[Database],
         principal: NamedDependency[Principal],
         language: NamedDependency[str],
@@ -211,11 +215,12 @@ class InitiativeController(Controller):
         "/{slug:str}",
         sync_to_thread=True,
         summary="Edit an initiative's metadata",
+        responses=WRITE_PROBLEMS,
         description=WRITE_RESPONSES,
     )
     def edit(
         self,
-        data: JSONBody[InitiativePatch],
+        data: Annotated[InitiativePatch, examples.EDIT],
         database: NamedDependency[Database],
         principal: NamedDependency[Principal],
         language: NamedDependency[str],
@@ -243,6 +248,7 @@ class InitiativeController(Controller):
         "/{slug:str}/transitions",
         sync_to_thread=True,
         summary="The events allowed now",
+        responses=READ_PROBLEMS,
         description="With Dutch and English labels, the state each leads to and the evidence "
         "each requires (occurred_on, reference, note).",
     )
@@ -280,13 +286,14 @@ class InitiativeController(Controller):
         "/{slug:str}/events",
         sync_to_thread=True,
         summary="Record a step of the procedure",
+        responses=WRITE_PROBLEMS,
         description="Applied through the initiative's workflow; the new state, the actual date "
         "and the event-log row are written in one transaction. " + WRITE_RESPONSES,
     )
     def record(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[EventCreate],
+        data: Annotated[EventCreate, examples.EVENT],
         database: NamedDependency[Database],
         principal: NamedDependency[Principal],
         language: NamedDependency[str],
@@ -343,12 +350,13 @@ class InitiativeController(Controller):
         "/{slug:str}/plan/{stage:str}",
         sync_to_thread=True,
         summary="Re-plan a stage",
+        responses=WRITE_PROBLEMS,
         description="A new window (Dutch text or dates) and the reason. With `rebaseline: true` "
         "(coordinators only) the baseline moves too. " + WRITE_RESPONSES,
     )
     def replan(
         self,
-        data: JSONBody[PlanUpdate],
+        data: Annotated[PlanUpdate, examples.PLAN],
         database: NamedDependency[Database],
         principal: NamedDependency[Principal],
         language: NamedDependency[str],
@@ -383,6 +391,7 @@ class InitiativeController(Controller):
         "/{slug:str}/history",
         sync_to_thread=True,
         summary="Every event and plan change, oldest first",
+        responses=READ_PROBLEMS,
     )
     def history(
         self,

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from tracker.errors import (
@@ -169,4 +170,21 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: on_http_exception,
     TrackerError: on_tracker_error,
     Exception: on_unexpected,
+}
+
+
+def _spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
+
+
+READ_PROBLEMS = {404: _spec("Unknown, or not visible to the caller")}
+WRITE_PROBLEMS = {
+    **READ_PROBLEMS,
+    401: _spec("No valid API token"),
+    403: _spec("The token's role or entities do not allow this"),
+    409: _spec("The procedure does not allow this step now: rule, state and allowed events"),
+    412: _spec("If-Match is stale: read the initiative again"),
+    413: _spec("The body is too large"),
+    422: _spec("Content that cannot be used (the field is named), or a reused Idempotency-Key"),
+    428: _spec("If-Match is missing"),
 }

@@ -1,0 +1,51 @@
+"""Request examples shown in the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.openapi.spec import Example
+from litestar.params import Body
+
+
+def _body(summary: str, value: dict[str, Any], description: str) -> Any:
+    return Body(description=description, examples=[Example(summary=summary, value=value)])
+
+
+CREATE = _body(
+    "A draft decree planned in Dutch",
+    {
+        "title": "Voorontwerp van decreet houdende de digitale kluis",
+        "kind": "decree",
+        "entities": ["Agentschap Digitaal Vlaanderen"],
+        "summary": "Een decretale grondslag voor de digitale kluis.",
+        "advisory_bodies": ["VTC"],
+        "plan": {
+            "first_approval": {"text": "medio maart 2027"},
+            "second_approval": {"text": "juni 2027"},
+            "final_approval": {"text": "najaar 2027"},
+            "parliament": {"earliest": "2027-10-01", "latest": "2027-12-31"},
+        },
+    },
+    "Planned windows as Dutch text or explicit dates (earliest, latest).",
+)
+EDIT = _body(
+    "Make an initiative non-public",
+    {"is_public": False, "summary": "Herwerkte samenvatting"},
+    "Only the fields given change.",
+)
+EVENT = _body(
+    "First approval in principle",
+    {
+        "event": "approve_first",
+        "occurred_on": "2025-01-17",
+        "reference": "VR 2025 1701 DOC.0042/1",
+        "note": "Goedgekeurd met het oog op het advies van de VTC",
+    },
+    "The event (see /transitions), the day it happened and its evidence.",
+)
+PLAN = _body(
+    "The second approval slips to the end of March",
+    {"text": "eind maart 2025", "reason": "Advies VTC later dan verwacht"},
+    "A new window as Dutch text or dates, and why; rebaseline (coordinators) moves the baseline.",
+)
