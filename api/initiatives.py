@@ -43,6 +43,7 @@ from tracker.services.initiatives import (
     edit_initiative,
     find_initiatives,
     readable_initiative,
+    visibility,
 )
 from tracker.services.planning import replan, window_from
 from tracker.services.steps import allowed_transitions, record_event
@@ -417,5 +418,8 @@ class EntityController(Controller):
     tags = ("entities",)
 
     @get("/", sync_to_thread=True, summary="Entities and how many initiatives involve each")
-    def list_entities(self, uow: NamedDependency[UnitOfWork]) -> list[EntitySummary]:
-        return [EntitySummary(slug, name, n) for slug, name, n in uow.initiatives.entities()]
+    def list_entities(
+        self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
+    ) -> list[EntitySummary]:
+        rows = uow.initiatives.entities(visibility(principal))
+        return [EntitySummary(slug, name, n) for slug, name, n in rows]

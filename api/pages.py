@@ -8,8 +8,10 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from tracker.domain.access import Principal
 from tracker.domain.model import Initiative
 from tracker.i18n import format_window
+from tracker.services.initiatives import find_initiatives
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
 from tracker.views import FindingView, finding_view
@@ -91,8 +93,11 @@ class PageController(Controller):
         self,
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
+        principal: NamedDependency[Principal],
     ) -> Template:
-        initiatives, _ = uow.initiatives.find(InitiativeFilter(), limit=PROGRAMME_LIMIT, offset=0)
+        initiatives, _ = find_initiatives(
+            uow, InitiativeFilter(), principal, limit=PROGRAMME_LIMIT, offset=0
+        )
         return Template(
             template_name="index.html",
             context={

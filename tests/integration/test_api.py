@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
+from tests.conftest import token_for
 from tracker.store import migrate
 from tracker.store.uow import Database
 
@@ -176,3 +177,29 @@ def test_programme_page_lists_every_initiative_in_dutch_and_english(client):
     english = client.get("/", params={"lang": "en"}).text
     assert '<html lang="en">' in english
     assert "First approval in principle by the Flemish Government: 11 January 2025" in english
+
+
+def test_non_public_initiatives_leave_no_trace_for_the_public(seeded: Database):
+    coordinator = token_for(seeded, "coordinator", "coordinator")
+    with TestClient(create_app(seeded)) as client:
+        created = client.post(
+            "/api/initiatives",
+            json={
+                "title": "Voorontwerp van decreet over een vertrouwelijk dossier",
+                "kind": "decree",
+                "entities": ["Geheime Dienst Vlaanderen"],
+                "is_public": False,
+            },
+            headers=coordinator,
+        )
+        assert created.status_code == 201, created.text
+        public_entities = {e["slug"] for e in client.get("/api/entities").json()}
+        assert "geheime-dienst-vlaanderen" not in public_entities
+        assert "vertrouwelijk" not in client.get("/").text
+        assert client.get("/api/initiatives").json()["total"] == 11
+        seen = {
+            e["slug"]: e["initiatives"]
+            for e in client.get("/api/entities", headers=coordinator).json()
+        }
+        assert seen["geheime-dienst-vlaanderen"] == 1
+        assert "vertrouwelijk" in client.get("/", headers=coordinator).text

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -109,17 +109,9 @@ class InitiativeRepository:
         self, filters: InitiativeFilter, *, limit: int, offset: int
     ) -> tuple[list[Initiative], int]:
         query = select(InitiativeRow.id)
-        if filters.visible_to is not None:
-            query = query.where(
-                or_(
-                    InitiativeRow.is_public.is_(True),
-                    InitiativeRow.id.in_(
-                        select(InitiativeEntityRow.initiative_id)
-                        .join(EntityRow)
-                        .where(EntityRow.slug.in_(sorted(filters.visible_to)))
-                    ),
-                )
-            )
+        visible = self._visible(filters.visible_to)
+        if visible is not None:
+            query = query.where(visible)
         if filters.kind:
             query = query.where(InitiativeRow.kind == filters.kind.value)
         if filters.state:
@@ -154,15 +146,34 @@ class InitiativeRepository:
     def slug_of_title(self, title: str) -> str | None:
         return self.session.scalar(select(InitiativeRow.slug).where(InitiativeRow.title == title))
 
-    def entities(self) -> list[tuple[str, str, int]]:
-        """(slug, name, number of initiatives) of every entity, by name."""
-        rows = self.session.execute(
+    def entities(self, visible_to: frozenset[str] | None) -> list[tuple[str, str, int]]:
+        """(slug, name, number of initiatives) of the entities of the initiatives one may see
+        (`visible_to` as in InitiativeFilter), by name."""
+        visible = self._visible(visible_to)
+        query = (
             select(EntityRow.slug, EntityRow.name, func.count(InitiativeEntityRow.initiative_id))
-            .join(InitiativeEntityRow, isouter=True)
+            .join(InitiativeEntityRow)
+            .join(InitiativeRow)
             .group_by(EntityRow.id)
             .order_by(EntityRow.name)
         )
-        return [(slug, name, count) for slug, name, count in rows]
+        if visible is not None:
+            query = query.where(visible)
+        return [(slug, name, count) for slug, name, count in self.session.execute(query)]
+
+    @staticmethod
+    def _visible(visible_to: frozenset[str] | None) -> ColumnElement[bool] | None:
+        """Public initiatives, or those involving one of `visible_to`; None: no restriction."""
+        if visible_to is None:
+            return None
+        return or_(
+            InitiativeRow.is_public.is_(True),
+            InitiativeRow.id.in_(
+                select(InitiativeEntityRow.initiative_id)
+                .join(EntityRow)
+                .where(EntityRow.slug.in_(sorted(visible_to)))
+            ),
+        )
 
     def events(self, slug: str) -> list[Event]:
         rows = self.session.scalars(
