@@ -77,8 +77,8 @@ REFUSAL_TEMPLATES: dict[str, Label] = {
         "({kind_label}).",
     ),
     "final_state": Label(
-        nl="Het initiatief is {state_label}: er volgen geen stappen meer.",
-        en="The initiative is {state_label}: no further steps follow.",
+        nl="Het initiatief is afgesloten ({state_label}): er volgen geen stappen meer.",
+        en="The initiative is closed ({state_label}): no further steps follow.",
     ),
     "unknown_event": Label(
         nl="Onbekende gebeurtenis '{event}'. Toegestaan: {allowed}.",
@@ -134,7 +134,9 @@ def _render(template: Label, params: dict[str, Any], lang: str) -> str:
     if "kind" in params:
         values["kind_label"] = cat.workflows[params["kind"]].label.get(lang)
     if "allowed" in params:
-        values["allowed"] = ", ".join(params["allowed"]) or "—"
+        values["allowed"] = (
+            ", ".join(f"{cat.event_label(e, lang)} ({e})" for e in params["allowed"]) or "—"
+        )
     return template.get(lang).format_map(_Missing(values))
 
 
