@@ -8,7 +8,6 @@ of organisations. Anything that breaks the template is an AnnexError naming the 
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -293,6 +292,7 @@ def parse_annex(
     cat: Catalogue | None = None,
 ) -> Annex:
     cat = cat or catalogue()
+    aliases = cat.entity_aliases if aliases is None else aliases
     lines = [_clean(line) for line in text.splitlines()]
     sections, area = _sections(lines)
     if not sections:
@@ -441,14 +441,3 @@ def read_annex(path: Path, *, aliases: Mapping[str, str] | None = None) -> Annex
         return parse_annex(text, source=path.name, aliases=aliases)
     except AnnexError as exc:
         raise AnnexError(exc.message, exc.line, str(path)) from None
-
-
-def load_aliases(path: Path) -> dict[str, str]:
-    """Canonical entity names keyed by lower-case variant: the `[aliases]` of a TOML file, and its
-    `names` (names that contain a comma or "en" and must not be split) as their own alias."""
-    if not path.is_file():
-        return {}
-    with path.open("rb") as f:
-        raw = tomllib.load(f)
-    aliases = {name.casefold(): name for name in raw.get("names", [])}
-    return aliases | {k.casefold(): v for k, v in raw.get("aliases", {}).items()}

@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.annex import AnnexError, load_aliases, read_annex
+from tracker.annex import AnnexError, read_annex
 from tracker.clock import utc_now
 from tracker.domain.access import Role
 from tracker.errors import TrackerError
@@ -42,10 +42,6 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("file", type=Path)
     parse.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     parse.add_argument("--lang", choices=LANGUAGES, default="nl")
-    parse.add_argument(
-        "--entities", type=Path, default=DEFAULT_SEED_DIR / "entities.toml",
-        help="TOML file of canonical entity names (default: seed/entities.toml)",
-    )  # fmt: skip
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -76,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _annex_parse(args: argparse.Namespace) -> None:
-    annex = read_annex(args.file, aliases=load_aliases(args.entities))
+    annex = read_annex(args.file)
     if args.json:
         sys.stdout.write(
             msgspec.json.format(msgspec.json.encode(annex_view(annex, args.lang))).decode()

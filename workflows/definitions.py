@@ -127,6 +127,7 @@ class Catalogue:
     council_terms: Mapping[str, CouncilTerm]
     advisory_bodies: Mapping[str, AdvisoryBody]
     days_off: Mapping[tuple[int, int], Label]  # (month, day) -> name
+    entity_aliases: Mapping[str, str]  # lower-case variant -> canonical name
     annex_phrases: tuple[tuple[str, Stage], ...]  # folded phrase, stage; longest first
 
     def state_label(self, state: str, lang: str = "nl") -> str:
@@ -138,6 +139,10 @@ class Catalogue:
         if event in self.events:
             return self.events[event].label.get(lang)
         return self.system_events[event].get(lang) if event in self.system_events else event
+
+    def canonical_entity(self, name: str) -> str:
+        name = name.strip()
+        return self.entity_aliases.get(name.casefold(), name)
 
     def government_decisions(self) -> frozenset[Stage]:
         return frozenset(s for s, d in self.stages.items() if d.government_decision)
@@ -207,6 +212,17 @@ def _workflow(raw: Mapping[str, Any], stage_defs: Mapping[Stage, StageDef]) -> W
     )
 
 
+def load_entity_aliases(path: Path) -> dict[str, str]:
+    """Canonical entity names keyed by lower-case variant: the `[aliases]` of a TOML file, and its
+    `names` (names that contain a comma or "en" and must not be split) as their own alias."""
+    if not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    aliases = {name.casefold(): name for name in raw.get("names", [])}
+    return aliases | {k.casefold(): v for k, v in raw.get("aliases", {}).items()}
+
+
 @cache
 def catalogue() -> Catalogue:
     """The workflow data, read once per process."""
@@ -257,5 +273,6 @@ def catalogue() -> Catalogue:
             for k, v in bodies.items()
         },
         days_off=days_off,
+        entity_aliases=load_entity_aliases(DATA_DIR / "entities.toml"),
         annex_phrases=tuple(phrases),
     )

@@ -16,16 +16,16 @@ from tracker.annex import (
     AnnexError,
     Draft,
     legal_deadlines,
-    load_aliases,
     parse_annex,
     read_annex,
     split_entities,
 )
 from tracker.domain.model import Finding, FindingKind, Kind, Severity, Span, Stage
+from workflows.definitions import load_entity_aliases as load_aliases
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_ANNEX = ROOT / "seed" / "bijlage-beleidsnota-digitalisering-2024-2029.txt"
-ENTITIES_TOML = ROOT / "seed" / "entities.toml"
+ENTITIES_TOML = ROOT / "workflows" / "entities.toml"
 SAMPLE_ANNEX = ROOT / "tests" / "data" / "bijlage-beleidsnota-omgeving-sample.txt"
 
 D = date
@@ -58,7 +58,7 @@ def seed(aliases: dict[str, str]) -> Annex:
 @pytest.fixture(scope="module")
 def seed_plain() -> Annex:
     """The seed annex read without the alias file."""
-    return read_annex(SEED_ANNEX)
+    return read_annex(SEED_ANNEX, aliases={})
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def sample(aliases: dict[str, str]) -> Annex:
 
 @pytest.fixture(scope="module")
 def sample_plain() -> Annex:
-    return read_annex(SAMPLE_ANNEX)
+    return read_annex(SAMPLE_ANNEX, aliases={})
 
 
 def drafts(annex: Annex) -> dict[str, Draft]:

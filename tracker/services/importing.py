@@ -6,14 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tracker.annex import Annex, AnnexError, load_aliases, read_annex
+from tracker.annex import Annex, AnnexError, read_annex
 from tracker.clock import brussels_day
 from tracker.domain.model import Event, Initiative
 from tracker.domain.procedure import CREATE
 from tracker.domain.slugs import make_slug
 from tracker.store.uow import UnitOfWork
-
-ENTITY_ALIASES = "entities.toml"
 
 
 @dataclass(slots=True)
@@ -37,6 +35,7 @@ def import_annex(uow: UnitOfWork, annex: Annex, *, actor: str, now: datetime) ->
     only by explicit re-baselining); a difference with the annex is reported, not applied.
     """
     report = ImportReport(annex.source)
+    uow.initiatives.lock_names()
     taken = uow.initiatives.slugs()
     for draft in annex.drafts:
         initiative = draft.initiative
@@ -75,6 +74,5 @@ def seed(uow: UnitOfWork, seed_dir: Path, *, actor: str, now: datetime) -> list[
     files = annex_files(seed_dir)
     if not files:
         raise AnnexError(f"{seed_dir}: no annex (*.txt) to import")
-    aliases = load_aliases(seed_dir / ENTITY_ALIASES)
-    annexes = [read_annex(path, aliases=aliases) for path in files]
+    annexes = [read_annex(path) for path in files]
     return [import_annex(uow, annex, actor=actor, now=now) for annex in annexes]

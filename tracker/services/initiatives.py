@@ -81,6 +81,12 @@ class NewInitiative:
     plan: dict[Stage, Window] = field(default_factory=dict)
 
 
+def _canonical(entities: list[str]) -> list[str]:
+    """Entities by their canonical names (workflows/entities.toml), each once, in order."""
+    names = [catalogue().canonical_entity(e) for e in entities]
+    return list({slugify(n): n for n in reversed(names)}.values())[::-1]
+
+
 def _check_term(term: str) -> None:
     terms = catalogue().council_terms
     if term not in terms:
@@ -103,6 +109,7 @@ def create_initiative(
         raise Forbidden(
             f"{principal.role} '{principal.name}' may only create initiatives of its entities"
         )
+    uow.initiatives.lock_names()
     if uow.initiatives.slug_of_title(new.title) is not None:
         raise InvalidInput("title", "an initiative with this title exists already")
     cat = catalogue()
@@ -117,7 +124,7 @@ def create_initiative(
         title=new.title,
         kind=new.kind,
         summary=new.summary,
-        entities=list(dict.fromkeys(new.entities)),
+        entities=_canonical(new.entities),
         advisory_bodies=new.advisory_bodies,
         legal_deadlines=new.legal_deadlines,
         is_public=new.is_public,
@@ -157,6 +164,8 @@ def edit_initiative(
     now: datetime,
 ) -> Initiative:
     initiative = writable_initiative(uow, slug, principal, expected_version)
+    if edit.entities is not None:
+        edit.entities = _canonical(edit.entities)
     changed = []
     for name in ("title", "summary", "entities", "is_public", "council_of_state_term"):
         value = getattr(edit, name)
@@ -170,6 +179,8 @@ def edit_initiative(
         _check_term(initiative.council_of_state_term)
     if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
         raise Forbidden("an editor keeps at least one of its own entities on the initiative")
+    if "title" in changed:
+        uow.initiatives.lock_names()
     if "title" in changed and uow.initiatives.slug_of_title(initiative.title) not in (None, slug):
         raise InvalidInput("title", "an initiative with this title exists already")
     if not changed:

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,6 +40,7 @@ from tracker.store.tables import (
 )
 
 _STAGE_ORDER = list(Stage)
+NAMES_LOCK = 0x5747_5000  # advisory lock key for choosing titles and slugs
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,12 +324,24 @@ class InitiativeRepository:
         )
 
     def _entity(self, name: str) -> EntityRow:
+        # Insert-if-absent in one statement: two transactions naming a new entity at once
+        # both succeed (the second waits for the first) instead of one failing on the key.
         slug = slugify(name)
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(EntityRow)
+            .values(slug=slug, name=name)
+            .on_conflict_do_nothing(index_elements=["slug"])
+        )
         row = self.session.scalar(select(EntityRow).where(EntityRow.slug == slug))
-        if row is None:
-            row = EntityRow(slug=slug, name=name)
-            self.session.add(row)
+        assert row is not None
         return row
+
+    def lock_names(self) -> None:
+        """Serialise the choice of new titles and slugs (PostgreSQL; SQLite writers are serial)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(NAMES_LOCK)))
 
 
 def _finding_rows(findings: list[Finding]) -> list[FindingRow]:
