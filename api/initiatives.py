@@ -12,6 +12,7 @@ from litestar.params import FromPath, QueryParameter
 from api import examples
 from api.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from api.schemas import (
+    NO_NUL,
     EntitySummary,
     EventCreate,
     EventEntry,
@@ -134,9 +135,14 @@ class InitiativeController(Controller):
         stage: Annotated[
             str | None, QueryParameter(description="Current stage or state, e.g. first_approval")
         ] = None,
-        entity: Annotated[str | None, QueryParameter(description="Entity slug")] = None,
+        entity: Annotated[
+            str | None, QueryParameter(description="Entity slug", pattern=NO_NUL, max_length=200)
+        ] = None,
         q: Annotated[
-            str | None, QueryParameter(description="Free text in title or summary", max_length=200)
+            str | None,
+            QueryParameter(
+                description="Free text in title or summary", max_length=200, pattern=NO_NUL
+            ),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size")] = 50,
         offset: Annotated[int, QueryParameter(ge=0, description="Rows to skip")] = 0,
@@ -365,7 +371,7 @@ class InitiativeController(Controller):
         slug: FromPath[str],
         stage: FromPath[str],
     ) -> Response[PlanResult]:
-        window = window_from("text", data.text, data.earliest, data.latest)
+        window = window_from("", data.text, data.earliest, data.latest)
         with database.uow(write=True) as uow:
             result = replan(
                 uow,

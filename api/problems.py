@@ -85,6 +85,7 @@ def _lang(request: Request[Any, Any, Any]) -> str:
 
 
 _BODY_PATH = re.compile(r"at `\$\.?([^`]*)`")
+_KEY_STEP = re.compile(r"\[(?:'([^']*)'|\.\.\.)\]")
 _UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
 
 
@@ -94,7 +95,10 @@ def _field(item: dict[str, Any]) -> str:
     if key != "data":
         return key
     found = _UNKNOWN_FIELD.search(message) or _BODY_PATH.search(message)
-    return found[1] if found and found[1] else "body"
+    if not found or not found[1]:
+        return "body"
+    # msgspec writes dict keys as ['key'] (or [...]): plan['first_approval'].text
+    return _KEY_STEP.sub(lambda m: f".{m[1]}" if m[1] else "", found[1]).lstrip(".")
 
 
 def _invalid_params(exc: ValidationException) -> list[InvalidParam]:
@@ -112,9 +116,20 @@ def _invalid_params(exc: ValidationException) -> list[InvalidParam]:
 def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException):
         params = _invalid_params(exc)
+        for param in params:
+            if param.reason == "'data'":  # Litestar's words for a missing body
+                param.reason = "a JSON body is required"
         detail = "; ".join(f"{p.name}: {p.reason}" for p in params) if params else exc.detail
         return problem_response(
             request, 400, detail or "invalid request", code="invalid-request", invalid_params=params
+        )
+    if exc.status_code == 400:  # the body could not be decoded at all (malformed JSON)
+        return problem_response(
+            request,
+            400,
+            f"body: {exc.detail}",
+            code="invalid-request",
+            invalid_params=[InvalidParam("body", exc.detail, "body")],
         )
     return problem_response(request, exc.status_code, exc.detail, headers=exc.headers or None)
 

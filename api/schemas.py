@@ -11,8 +11,9 @@ from msgspec import Meta
 from tracker.domain.model import Kind
 from tracker.views import InitiativeSummaryView, MilestoneView, WindowView
 
-Text = Annotated[str, Meta(max_length=20_000)]
-Name = Annotated[str, Meta(min_length=1, max_length=300)]
+NO_NUL = "^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
+Text = Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)]
+Name = Annotated[str, Meta(min_length=1, max_length=300, pattern=NO_NUL)]
 
 
 class InitiativePage(msgspec.Struct):
@@ -44,18 +45,18 @@ class Labels(msgspec.Struct):
 class PlannedWindow(msgspec.Struct, forbid_unknown_fields=True):
     """Dutch planning text ("medio maart 2026", "najaar 2026") or explicit dates, not both."""
 
-    text: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    text: Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)] | None = None
     earliest: date | None = None
     latest: date | None = None
 
 
 class DeadlineIn(msgspec.Struct, forbid_unknown_fields=True):
     date: date
-    text: Annotated[str, Meta(min_length=1, max_length=2000)]
+    text: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
 
 
 class InitiativeCreate(msgspec.Struct, forbid_unknown_fields=True):
-    title: Annotated[str, Meta(min_length=3, max_length=2000)]
+    title: Annotated[str, Meta(min_length=3, max_length=2000, pattern=NO_NUL)]
     kind: Kind
     entities: Annotated[list[Name], Meta(min_length=1, max_length=50)]
     summary: Text = ""
@@ -69,7 +70,7 @@ class InitiativeCreate(msgspec.Struct, forbid_unknown_fields=True):
 class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
     """Fields to change; a field left out (or null) stays as it is."""
 
-    title: Annotated[str, Meta(min_length=3, max_length=2000)] | None = None
+    title: Annotated[str, Meta(min_length=3, max_length=2000, pattern=NO_NUL)] | None = None
     summary: Text | None = None
     entities: Annotated[list[Name], Meta(min_length=1, max_length=50)] | None = None
     is_public: bool | None = None
@@ -78,15 +79,15 @@ class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
-    event: Annotated[str, Meta(min_length=1, max_length=64)]
+    event: Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)]
     occurred_on: date
-    reference: Annotated[str, Meta(max_length=2000)] | None = None
-    note: Annotated[str, Meta(max_length=5000)] | None = None
+    reference: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] | None = None
+    note: Annotated[str, Meta(max_length=5000, pattern=NO_NUL)] | None = None
 
 
 class PlanUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
-    text: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    reason: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
+    text: Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)] | None = None
     earliest: date | None = None
     latest: date | None = None
     rebaseline: bool = False

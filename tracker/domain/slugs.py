@@ -19,14 +19,18 @@ SLUG_STOPWORDS = frozenset(
 )
 
 
+MAX_SLUG = 100  # the database keeps 120, room for a "-NN" suffix
+
+
 def fold(text: str) -> str:
     """Lower case without accents, for matching phrases."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+def slugify(text: str, limit: int = 190) -> str:
+    """Lower-case ASCII words joined by hyphens, at most `limit` characters (entity slugs: 200)."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text))[:limit].strip("-")
 
 
 def make_slug(title: str, kind: Kind, taken: set[str]) -> str:
@@ -37,6 +41,7 @@ def make_slug(title: str, kind: Kind, taken: set[str]) -> str:
         if w not in SLUG_STOPWORDS and not re.fullmatch(r"[\d/-]+", w)
     ]
     base = slugify(" ".join([("decreet" if kind is Kind.DECREE else "besluit"), *words[:3]]))
+    base = base[:MAX_SLUG].rstrip("-")
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1

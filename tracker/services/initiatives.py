@@ -81,10 +81,25 @@ class NewInitiative:
     plan: dict[Stage, Window] = field(default_factory=dict)
 
 
-def _canonical(entities: list[str]) -> list[str]:
-    """Entities by their canonical names (workflows/entities.toml), each once, in order."""
-    names = [catalogue().canonical_entity(e) for e in entities]
-    return list({slugify(n): n for n in reversed(names)}.values())[::-1]
+def _canonical(uow: UnitOfWork, entities: list[str]) -> list[str]:
+    """Entities by their canonical names: an alias (workflows/entities.toml) or a known entity's
+    name or slug gives the stored name; each entity once, in the order first given."""
+    cat = catalogue()
+    names: dict[str, str] = {}
+    for entity in entities:
+        name = cat.canonical_entity(entity)
+        if not name or not slugify(name):
+            raise InvalidInput("entities", f"'{entity}' is not an entity name")
+        names.setdefault(slugify(name), name)
+    known = uow.initiatives.entity_names(list(names))
+    return [known.get(slug, name) for slug, name in names.items()]
+
+
+def _title(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) < 3:
+        raise InvalidInput("title", "a title has at least 3 characters besides spaces")
+    return title
 
 
 def _check_term(term: str) -> None:
@@ -109,6 +124,7 @@ def create_initiative(
         raise Forbidden(
             f"{principal.role} '{principal.name}' may only create initiatives of its entities"
         )
+    new.title = _title(new.title)
     uow.initiatives.lock_names()
     if uow.initiatives.slug_of_title(new.title) is not None:
         raise InvalidInput("title", "an initiative with this title exists already")
@@ -124,7 +140,7 @@ def create_initiative(
         title=new.title,
         kind=new.kind,
         summary=new.summary,
-        entities=_canonical(new.entities),
+        entities=_canonical(uow, new.entities),
         advisory_bodies=new.advisory_bodies,
         legal_deadlines=new.legal_deadlines,
         is_public=new.is_public,
@@ -165,7 +181,9 @@ def edit_initiative(
 ) -> Initiative:
     initiative = writable_initiative(uow, slug, principal, expected_version)
     if edit.entities is not None:
-        edit.entities = _canonical(edit.entities)
+        edit.entities = _canonical(uow, edit.entities)
+    if edit.title is not None:
+        edit.title = _title(edit.title)
     changed = []
     for name in ("title", "summary", "entities", "is_public", "council_of_state_term"):
         value = getattr(edit, name)

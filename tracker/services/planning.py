@@ -16,19 +16,30 @@ from workflows.definitions import catalogue
 from workflows.engine import engine_for
 
 
-def window_from(field: str, text: str | None, earliest: date | None, latest: date | None) -> Window:
-    """A planned window from Dutch text ("medio maart 2026") or explicit dates, not both."""
+def window_from(
+    prefix: str, text: str | None, earliest: date | None, latest: date | None
+) -> Window:
+    """A planned window from Dutch text ("medio maart 2026") or explicit dates, not both.
+
+    Errors name the field under `prefix` ("plan.first_approval.text"; "" for a top level).
+    """
+
+    def field(name: str) -> str:
+        return f"{prefix}.{name}" if prefix else name
+
     if text is not None and (earliest or latest):
-        raise InvalidInput(field, "give either the Dutch text or the dates, not both")
+        raise InvalidInput(field("text"), "give either the Dutch text or the dates, not both")
     if text is not None:
         window = parse_window(text)
         if not window.parsed:
-            raise InvalidInput(field, f"'{text}' is not a planning date this tracker can read")
+            raise InvalidInput(
+                field("text"), f"'{text}' is not a planning date this tracker can read"
+            )
         return window
     if latest is None:
-        raise InvalidInput(field, "give the Dutch text or at least the latest date")
+        raise InvalidInput(field("latest"), "give the Dutch text or at least the latest date")
     if earliest is not None and earliest > latest:
-        raise InvalidInput(field, "earliest is after latest")
+        raise InvalidInput(field("earliest"), "earliest is after latest")
     shown = latest.isoformat() if earliest in (None, latest) else f"{earliest} – {latest}"
     return Window(
         shown if earliest else f"uiterlijk {shown}", earliest, latest, (Span(earliest, latest),)
@@ -60,10 +71,13 @@ def replan(
     stage = Stage(stage_id)
     if rebaseline and not principal.can_rebaseline:
         raise Forbidden("only coordinators re-baseline")
+    engine = engine_for(initiative.kind)
+    if engine.is_final(initiative.state):
+        raise Refused("final_state", state=initiative.state, allowed=[])
     if not reason.strip():
         raise InvalidInput("reason", "say why the plan changes")
     milestone = initiative.milestones.get(stage)
-    allowed = engine_for(initiative.kind).allowed_events(initiative)
+    allowed = engine.allowed_events(initiative)
     if milestone is not None and milestone.actual is not None:
         raise Refused(
             "stage_done", state=initiative.state, allowed=allowed, params={"stage": stage_id}

@@ -99,6 +99,8 @@ class InitiativeRepository:
 
     def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
         """The initiative; `for_update` locks its row (PostgreSQL) until the transaction ends."""
+        if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
+            return None
         query = self._query().where(InitiativeRow.slug == slug)
         if for_update:
             query = query.with_for_update(of=InitiativeRow)
@@ -179,6 +181,8 @@ class InitiativeRepository:
         )
 
     def events(self, slug: str) -> list[Event]:
+        if "\x00" in slug:
+            return []
         rows = self.session.scalars(
             select(EventRow)
             .join(InitiativeRow)
@@ -337,6 +341,11 @@ class InitiativeRepository:
         row = self.session.scalar(select(EntityRow).where(EntityRow.slug == slug))
         assert row is not None
         return row
+
+    def entity_names(self, slugs: list[str]) -> dict[str, str]:
+        """The stored names of the entities with these slugs."""
+        query = select(EntityRow.slug, EntityRow.name).where(EntityRow.slug.in_(slugs))
+        return {slug: name for slug, name in self.session.execute(query)}  # noqa: C416 (Row)
 
     def lock_names(self) -> None:
         """Serialise the choice of new titles and slugs (PostgreSQL; SQLite writers are serial)."""
