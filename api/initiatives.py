@@ -26,7 +26,6 @@ from api.schemas import (
     PlanResult,
     PlanUpdate,
     PlanValues,
-    RecordedEventView,
     TransitionsView,
     TransitionView,
     WarningView,
@@ -320,19 +319,8 @@ class InitiativeController(Controller):
                 expected_version=expected_version,
                 now=utc_now(),
             )
-            entry = _event_entry(step.event, language)
             result = EventResult(
-                event=RecordedEventView(
-                    event=entry.event,
-                    label=entry.label,
-                    occurred_on=entry.occurred_on,
-                    recorded_at=entry.recorded_at,
-                    actor=entry.actor,
-                    from_state=entry.from_state,
-                    to_state=entry.to_state,
-                    reference=entry.reference,
-                    note=entry.note,
-                ),
+                event=_event_entry(step.event, language),
                 state=step.initiative.state,
                 state_label=catalogue().state_label(step.initiative.state, language),
                 completed_stage=step.completed.value if step.completed else None,

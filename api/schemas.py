@@ -113,25 +113,13 @@ class TransitionsView(msgspec.Struct):
     transitions: list[TransitionView]
 
 
-class RecordedEventView(msgspec.Struct):
-    event: str
-    label: str
-    occurred_on: date
-    recorded_at: datetime
-    actor: str
-    from_state: str | None
-    to_state: str
-    reference: str | None
-    note: str | None
-
-
 class WarningView(msgspec.Struct):
     code: str
     message: str
 
 
 class EventResult(msgspec.Struct):
-    event: RecordedEventView
+    event: EventEntry
     state: str
     state_label: str
     completed_stage: str | None

@@ -28,7 +28,7 @@ class EventRefused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Warning_:
+class StepWarning:
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -45,7 +45,7 @@ def check_date(
     previous: date | None,
     government_decision: bool,
     calendar: WorkingCalendar,
-) -> list[Warning_]:
+) -> list[StepWarning]:
     """Refuse a future date or one before the previous step; a government decision happens on a
     working day (refused otherwise) and normally on a Friday (warned otherwise)."""
     if occurred_on > today:
@@ -56,7 +56,7 @@ def check_date(
         if not calendar.is_working_day(occurred_on):
             raise EventRefused("not_a_working_day", occurred_on=occurred_on)
         if occurred_on.weekday() != FRIDAY:
-            return [Warning_("not_a_friday", {"occurred_on": occurred_on})]
+            return [StepWarning("not_a_friday", {"occurred_on": occurred_on})]
     return []
 
 

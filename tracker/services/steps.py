@@ -10,7 +10,7 @@ from tracker.domain.access import Principal
 from tracker.domain.model import Event, Initiative, Stage
 from tracker.domain.procedure import (
     EventRefused,
-    Warning_,
+    StepWarning,
     apply_step,
     check_date,
     previous_step_on,
@@ -35,7 +35,7 @@ class RecordedStep:
     initiative: Initiative
     event: Event
     completed: Stage | None
-    warnings: list[Warning_]
+    warnings: list[StepWarning]
 
 
 def _completes(initiative: Initiative, event: str) -> Stage | None:
