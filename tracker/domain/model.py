@@ -179,6 +179,3 @@ class Initiative:
     def plans(self, stage: Stage) -> bool:
         return stage in self.milestones
 
-    @property
-    def milestones_by_value(self) -> dict[str, Milestone]:
-        return {stage.value: m for stage, m in self.milestones.items()}

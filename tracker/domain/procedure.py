@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from tracker.domain.calendar import FRIDAY, WorkingCalendar
-from tracker.domain.model import Event, Initiative, Stage, Terminal
+from tracker.domain.model import Event, Initiative, Stage
 
 HOLD, RESUME = "hold", "resume"
 CREATE, EDIT = "create", "edit"  # system events: not steps of the procedure
@@ -60,19 +60,17 @@ def check_date(
     return []
 
 
-def apply_step(initiative: Initiative, event: str, dest: str, occurred_on: date) -> Stage | None:
-    """Move the initiative to `dest`; returns the stage the event completed, if any."""
-    source = initiative.state
-    completed: Stage | None = None
+def apply_step(
+    initiative: Initiative, event: str, dest: str, occurred_on: date, completes: Stage | None
+) -> None:
+    """Move the initiative to `dest`; the stage the event `completes` gets its actual date."""
     if event == HOLD:
-        initiative.held_stage = Stage(source)
+        initiative.held_stage = Stage(initiative.state)
     elif event == RESUME:
         initiative.held_stage = None
-    elif dest != Terminal.WITHDRAWN.value and source in initiative.milestones_by_value:
-        completed = Stage(source)
-        initiative.milestones[completed].actual = occurred_on
+    if completes is not None:
+        initiative.milestones[completes].actual = occurred_on
     initiative.state = dest
-    return completed
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,8 +122,8 @@ def record_event(
             allowed=engine.allowed_events(initiative),
             params={"event": event, **refused.params},
         ) from None
-    completed = apply_step(initiative, event, dest, occurred_on)
+    apply_step(initiative, event, dest, occurred_on, completes)
     uow.initiatives.save(initiative, now=now)
     logged = Event(event, occurred_on, now, principal.name, from_state, dest, reference, note)
     uow.initiatives.append_event(initiative, logged)
-    return RecordedStep(initiative, logged, completed, warnings)
+    return RecordedStep(initiative, logged, completes, warnings)
