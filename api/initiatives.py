@@ -31,7 +31,7 @@ from api.schemas import (
     WarningView,
 )
 from api.writes import etag, request_hash, run_write
-from tracker.clock import utc_now
+from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.domain.model import Event, Kind, LegalDeadline, PlanChange, Stage, Window
 from tracker.messages import warning_message
@@ -96,8 +96,11 @@ def _plan_change_entry(change: PlanChange, lang: str) -> PlanChangeEntry:
         label=catalogue().stages[change.stage].label.get(lang),
         reason=change.reason,
         rebaseline=change.rebaseline,
-        before=PlanValues(window_view(change.forecast_before), window_view(change.baseline_before)),
-        after=PlanValues(window_view(change.forecast_after), window_view(change.baseline_after)),
+        before=PlanValues(
+            window_view(change.plan_before or change.baseline_before),
+            window_view(change.baseline_before),
+        ),
+        after=PlanValues(window_view(change.plan_after), window_view(change.baseline_after)),
     )
 
 
@@ -149,7 +152,7 @@ class InitiativeController(Controller):
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
         items, total = find_initiatives(uow, filters, principal, limit=limit, offset=offset)
         return InitiativePage(
-            items=[initiative_summary(i, language) for i in items],
+            items=[initiative_summary(i, today(), language) for i in items],
             total=total,
             limit=limit,
             offset=offset,
@@ -172,7 +175,9 @@ class InitiativeController(Controller):
         slug: FromPath[str],
     ) -> Response[InitiativeView]:
         initiative = readable_initiative(uow, slug, principal)
-        return Response(initiative_view(initiative, language), headers=etag(initiative.version))
+        return Response(
+            initiative_view(initiative, today(), language), headers=etag(initiative.version)
+        )
 
     @post(
         "/",
@@ -206,7 +211,7 @@ class InitiativeController(Controller):
         def action(uow: UnitOfWork) -> tuple[int, InitiativeView, dict[str, str]]:
             initiative = create_initiative(uow, new, principal, now=utc_now())
             headers = {**etag(initiative.version), "Location": f"{self.path}/{initiative.slug}"}
-            return 201, initiative_view(initiative, language), headers
+            return 201, initiative_view(initiative, today(), language), headers
 
         return run_write(
             database,
@@ -248,7 +253,9 @@ class InitiativeController(Controller):
                 uow, slug, edit, principal, expected_version=expected_version, now=utc_now()
             )
             uow.commit()
-        return Response(initiative_view(initiative, language), headers=etag(initiative.version))
+        return Response(
+            initiative_view(initiative, today(), language), headers=etag(initiative.version)
+        )
 
     @get(
         "/{slug:str}/transitions",
@@ -373,7 +380,7 @@ class InitiativeController(Controller):
                 now=utc_now(),
             )
             uow.commit()
-        view = initiative_view(result.initiative, language)
+        view = initiative_view(result.initiative, today(), language)
         milestone = next(s for s in view.stages if s.stage == stage)
         body = PlanResult(
             stage=milestone,

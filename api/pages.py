@@ -8,13 +8,15 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from tracker.clock import today
 from tracker.domain.access import Principal
 from tracker.domain.model import Initiative
+from tracker.forecasting import assessment
 from tracker.i18n import format_window
 from tracker.services.initiatives import find_initiatives
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
-from tracker.views import FindingView, finding_view
+from tracker.views import STATUS_LABELS, FindingView, finding_view
 from workflows.definitions import catalogue
 
 PAGE_TEXT = {
@@ -26,6 +28,9 @@ PAGE_TEXT = {
         "kind": "Soort",
         "state": "Huidige stap",
         "next": "Volgende geplande stap",
+        "expected": "verwacht",
+        "status": "Status",
+        "report": "Weekrapport",
         "findings": "Opmerkingen",
         "language": "Taal",
     },
@@ -37,6 +42,9 @@ PAGE_TEXT = {
         "kind": "Kind",
         "state": "Current step",
         "next": "Next planned step",
+        "expected": "expected",
+        "status": "Status",
+        "report": "Weekly report",
         "findings": "Findings",
         "language": "Language",
     },
@@ -47,7 +55,8 @@ PROGRAMME_LIMIT = 10_000
 @dataclass(frozen=True, slots=True)
 class NextStep:
     label: str
-    when: str
+    planned: str
+    forecast: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,7 @@ class ProgrammeRow:
     title: str
     kind_label: str
     state_label: str
+    status_label: str
     entities: list[str]
     next: NextStep | None
     findings: list[FindingView]
@@ -65,10 +75,16 @@ def _next_step(initiative: Initiative, lang: str) -> NextStep | None:
     stages = [s.value for s in initiative.procedure]
     start = stages.index(initiative.state) if initiative.state in stages else len(stages)
     for stage in initiative.procedure[start:]:
-        window = initiative.milestones[stage].forecast
-        if window is not None:
-            label = catalogue().stages[stage].label.get(lang)
-            return NextStep(label, format_window(window.earliest, window.latest, window.text, lang))
+        milestone = initiative.milestones[stage]
+        planned, expected = milestone.planned, milestone.forecast
+        if planned is not None:
+            return NextStep(
+                catalogue().stages[stage].label.get(lang),
+                format_window(planned.earliest, planned.latest, planned.text, lang),
+                None
+                if expected is None
+                else format_window(expected.earliest, expected.latest, expected.text, lang),
+            )
     return None
 
 
@@ -79,6 +95,7 @@ def _row(initiative: Initiative, lang: str) -> ProgrammeRow:
         title=initiative.title,
         kind_label=cat.workflows[initiative.kind].label.get(lang),
         state_label=cat.state_label(initiative.state, lang),
+        status_label=STATUS_LABELS[assessment(initiative, today()).status].get(lang),
         entities=initiative.entities,
         next=_next_step(initiative, lang),
         findings=[finding_view(f, lang) for f in initiative.findings],

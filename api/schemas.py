@@ -128,7 +128,7 @@ class EventResult(msgspec.Struct):
 
 
 class PlanValues(msgspec.Struct):
-    forecast: WindowView | None
+    plan: WindowView | None  # the window planned: re-planned, else the baseline
     baseline: WindowView | None
 
 

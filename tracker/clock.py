@@ -14,3 +14,8 @@ def utc_now() -> datetime:
 
 def brussels_day(moment: datetime) -> date:
     return moment.astimezone(BRUSSELS).date()
+
+
+def today() -> date:
+    """Today in Brussels."""
+    return brussels_day(utc_now())

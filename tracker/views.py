@@ -10,8 +10,19 @@ import msgspec
 from tracker.annex import Annex, Draft
 from tracker.domain.model import Finding, Initiative, Milestone, Window
 from tracker.domain.slugs import slugify
+from tracker.domain.status import StageAssessment, Status
+from tracker.forecasting import assessment
 from tracker.messages import finding_message
-from workflows.definitions import catalogue
+from workflows.definitions import Label, catalogue
+
+STATUS_LABELS = {
+    Status.ON_TRACK: Label("Op schema", "On track"),
+    Status.AT_RISK: Label("Risico op vertraging", "At risk"),
+    Status.SLIPPED: Label("Vertraagd", "Slipped"),
+    Status.DONE: Label("Gepubliceerd", "Done"),
+    Status.WITHDRAWN: Label("Ingetrokken", "Withdrawn"),
+    Status.ON_HOLD: Label("Opgeschort", "On hold"),
+}
 
 
 class SpanView(msgspec.Struct):
@@ -50,9 +61,12 @@ class MilestoneView(msgspec.Struct):
     stage: str
     label: str
     baseline: WindowView | None
+    plan: WindowView | None  # re-planned window; null while the baseline stands
     forecast: WindowView | None
     actual: date | None
     current: bool
+    slippage_days: int | None  # (actual, or forecast latest) - baseline latest
+    overdue: bool
 
 
 class StagePlanView(msgspec.Struct):
@@ -75,6 +89,9 @@ class InitiativeSummaryView(msgspec.Struct):
     kind: str
     state: str
     state_label: str
+    status: str
+    status_label: str
+    slippage_days: int | None
     entities: list[EntityView]
     version: int
 
@@ -86,9 +103,15 @@ class InitiativeView(msgspec.Struct):
     kind_label: str
     state: str
     state_label: str
+    status: str
+    status_label: str
+    slippage_days: int | None  # the largest slip of a stage, in days
+    entry_into_force: date | None  # expected (latest), or as the act sets it
     summary: str
     policy_area: str | None
     source: str | None
+    is_public: bool
+    council_of_state_term: str
     entities: list[EntityView]
     advisory_bodies: list[str]
     legal_deadlines: list[DeadlineView]
@@ -154,31 +177,42 @@ def _entities(names: list[str]) -> list[EntityView]:
     return [EntityView(slugify(n), n) for n in names]
 
 
-def _milestone(m: Milestone, current: str, lang: str) -> MilestoneView:
+def _milestone(m: Milestone, current: str, lang: str, judged: StageAssessment) -> MilestoneView:
     return MilestoneView(
         stage=m.stage.value,
         label=catalogue().stages[m.stage].label.get(lang),
         baseline=window_view(m.baseline),
+        plan=window_view(m.plan),
         forecast=window_view(m.forecast),
         actual=m.actual,
         current=m.stage.value == current,
+        slippage_days=judged.slippage_days,
+        overdue=judged.overdue,
     )
 
 
-def initiative_summary(initiative: Initiative, lang: str = "nl") -> InitiativeSummaryView:
+def initiative_summary(
+    initiative: Initiative, today: date, lang: str = "nl"
+) -> InitiativeSummaryView:
+    judged = assessment(initiative, today)
     return InitiativeSummaryView(
         slug=initiative.slug,
         title=initiative.title,
         kind=initiative.kind.value,
         state=initiative.state,
         state_label=catalogue().state_label(initiative.state, lang),
+        status=judged.status.value,
+        status_label=STATUS_LABELS[judged.status].get(lang),
+        slippage_days=judged.slippage_days,
         entities=_entities(initiative.entities),
         version=initiative.version,
     )
 
 
-def initiative_view(initiative: Initiative, lang: str = "nl") -> InitiativeView:
+def initiative_view(initiative: Initiative, today: date, lang: str = "nl") -> InitiativeView:
+    """The initiative with its slippage and status on `today` (from its stored forecasts)."""
     cat = catalogue()
+    judged = assessment(initiative, today)
     return InitiativeView(
         slug=initiative.slug,
         title=initiative.title,
@@ -186,14 +220,20 @@ def initiative_view(initiative: Initiative, lang: str = "nl") -> InitiativeView:
         kind_label=cat.workflows[initiative.kind].label.get(lang),
         state=initiative.state,
         state_label=cat.state_label(initiative.state, lang),
+        status=judged.status.value,
+        status_label=STATUS_LABELS[judged.status].get(lang),
+        slippage_days=judged.slippage_days,
+        entry_into_force=judged.entry_into_force,
         summary=initiative.summary,
         policy_area=initiative.policy_area,
         source=initiative.source,
+        is_public=initiative.is_public,
+        council_of_state_term=initiative.council_of_state_term,
         entities=_entities(initiative.entities),
         advisory_bodies=initiative.advisory_bodies,
         legal_deadlines=[DeadlineView(d.due_on, d.text) for d in initiative.legal_deadlines],
         stages=[
-            _milestone(initiative.milestones[s], initiative.state, lang)
+            _milestone(initiative.milestones[s], initiative.state, lang, judged.stages[s])
             for s in initiative.procedure
         ],
         findings=[finding_view(f, lang) for f in initiative.findings],

@@ -11,14 +11,15 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import holidays
+from dateutil.easter import easter
 
-from tracker.domain.calendar import Duration, WorkingCalendar
+from tracker.domain.calendar import Duration, ParliamentCalendar, Recess, WorkingCalendar
 from tracker.domain.model import Initiative, Kind, Stage, Terminal
 from tracker.domain.slugs import fold
 
@@ -128,6 +129,7 @@ class Catalogue:
     advisory_bodies: Mapping[str, AdvisoryBody]
     days_off: Mapping[tuple[int, int], Label]  # (month, day) -> name
     entity_aliases: Mapping[str, str]  # lower-case variant -> canonical name
+    parliament: ParliamentCalendar  # from parliament.toml
     annex_phrases: tuple[tuple[str, Stage], ...]  # folded phrase, stage; longest first
 
     def state_label(self, state: str, lang: str = "nl") -> str:
@@ -157,6 +159,36 @@ class Catalogue:
 @cache
 def _belgian_holidays() -> holidays.HolidayBase:
     return holidays.country_holidays("BE")
+
+
+def _rule_day(rule: Mapping[str, Any], year: int) -> date:
+    if "easter" in rule:
+        day: date = easter(year) + timedelta(days=rule["easter"])
+    elif "week_of" in rule:
+        anchor = date(year, rule["week_of"]["month"], rule["week_of"]["day"])
+        day = anchor - timedelta(days=anchor.weekday())
+    elif "weekday" in rule:
+        first = date(year, rule["month"], 1)
+        day = first + timedelta(
+            days=(rule["weekday"] - first.weekday()) % 7 + 7 * (rule["nth"] - 1)
+        )
+    else:
+        day = date(year, rule["month"], rule["day"])
+    return day + timedelta(days=int(rule.get("offset", 0)))
+
+
+def _recess(rule: Mapping[str, Any], year: int) -> Recess:
+    start = _rule_day(rule["start"], year)
+    if "days" in rule:
+        return Recess(rule["nl"], start, start + timedelta(days=rule["days"] - 1))
+    return Recess(rule["nl"], start, _rule_day(rule["end"], year))
+
+
+def _parliament(raw: Mapping[str, Any]) -> ParliamentCalendar:
+    rules = raw["recess"]
+    return ParliamentCalendar(
+        raw["plenary_weekday"], lambda year: [_recess(rule, year) for rule in rules]
+    )
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -274,5 +306,6 @@ def catalogue() -> Catalogue:
         },
         days_off=days_off,
         entity_aliases=load_entity_aliases(DATA_DIR / "entities.toml"),
+        parliament=_parliament(_read("parliament.toml")),
         annex_phrases=tuple(phrases),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from litestar.testing import TestClient
@@ -35,7 +36,7 @@ def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def,type
 def test_health(client):
     body = client.get("/health").json()
     assert body["status"] == "ok"
-    assert body["schema_revision"] == migrate.head_revision() == "0002"
+    assert body["schema_revision"] == migrate.head_revision() == "0003"
 
 
 def test_list_is_paginated(client):
@@ -99,7 +100,13 @@ def test_detail(client):
         "2025-01-11",
         "2025-01-20",
     )
-    assert first["forecast"] == first["baseline"]
+    assert first["plan"] is None  # not re-planned
+    # Seeded on 2026-11-23 with drafting not done: IF and BA (24 working days) from 24 November,
+    # past the Christmas days off, lead to the government Friday of 8 January 2027.
+    assert (first["forecast"]["earliest"], first["forecast"]["latest"]) == ("2027-01-08",) * 2
+    assert first["slippage_days"] == (date(2027, 1, 8) - date(2025, 1, 20)).days
+    assert first["overdue"] is True
+    assert body["status"] == "slipped"
     assert first["actual"] is None
     assert body["stages"][0]["current"] is True
     assert body["legal_deadlines"][0]["date"] == "2025-11-12"

@@ -385,7 +385,7 @@ def test_create(api: Api):
     ]  # fmt: skip
     first = stages["first_approval"]
     assert {k: first["baseline"][k] for k in ("text", "earliest", "latest")} == MEDIO_MAART
-    assert first["forecast"] == first["baseline"]
+    assert first["plan"] is None  # the forecast starts from the baseline
     assert first["baseline"]["parsed"] is True
     final = stages["final_approval"]["baseline"]
     assert (final["text"], final["earliest"], final["latest"]) == (
@@ -593,7 +593,7 @@ def test_replan_moves_the_forecast_not_the_baseline(api: Api):
     body = response.json()
     assert body["version"] == 2
     assert _window(body["stage"]["baseline"]) == MEDIO_MAART
-    assert _window(body["stage"]["forecast"]) == EIND_APRIL
+    assert _window(body["stage"]["plan"]) == EIND_APRIL
     change = body["change"]
     assert (change["type"], change["stage"], change["actor"], change["reason"]) == (
         "plan_change",
@@ -603,11 +603,11 @@ def test_replan_moves_the_forecast_not_the_baseline(api: Api):
     )
     assert change["rebaseline"] is False
     assert {k: _window(v) for k, v in change["before"].items()} == {
-        "forecast": MEDIO_MAART,
+        "plan": MEDIO_MAART,
         "baseline": MEDIO_MAART,
     }
     assert {k: _window(v) for k, v in change["after"].items()} == {
-        "forecast": EIND_APRIL,
+        "plan": EIND_APRIL,
         "baseline": MEDIO_MAART,
     }
     history = api.history(KLUIS)
@@ -623,13 +623,13 @@ def test_replan_moves_the_forecast_not_the_baseline(api: Api):
         2,
     )
     assert dated.status_code == 200, dated.text
-    assert _window(dated.json()["stage"]["forecast"]) == {
+    assert _window(dated.json()["stage"]["plan"]) == {
         "text": "2026-05-04 – 2026-05-08",
         "earliest": "2026-05-04",
         "latest": "2026-05-08",
     }
     assert dated.json()["stage"]["baseline"] is None
-    assert dated.json()["change"]["before"] == {"forecast": None, "baseline": None}
+    assert dated.json()["change"]["before"] == {"plan": None, "baseline": None}
 
 
 def test_rebaseline_moves_both_and_recomputes_the_findings(api: Api):
@@ -672,16 +672,16 @@ def test_rebaseline_moves_both_and_recomputes_the_findings(api: Api):
     assert rebased.status_code == 200, rebased.text
     assert rebased.headers["etag"] == '"3"'
     stage = rebased.json()["stage"]
-    assert (_window(stage["baseline"]), _window(stage["forecast"])) == (JUNI, JUNI)
+    assert (_window(stage["baseline"]), _window(stage["plan"])) == (JUNI, JUNI)
     change = rebased.json()["change"]
     assert change["rebaseline"] is True
     assert change["actor"] == "Coördinatie Wetgeving"
     assert {k: _window(v) for k, v in change["before"].items()} == {
-        "forecast": JUNI,
+        "plan": JUNI,
         "baseline": MAART,
     }
     assert {k: _window(v) for k, v in change["after"].items()} == {
-        "forecast": JUNI,
+        "plan": JUNI,
         "baseline": JUNI,
     }
     assert api.detail(slug)["findings"] == []
@@ -727,8 +727,8 @@ def test_planning_the_optional_second_approval_adds_it_to_the_procedure(api: Api
     )
     assert response.status_code == 200, response.text
     change = response.json()["change"]
-    assert change["before"] == {"forecast": None, "baseline": None}
-    assert (_window(change["after"]["forecast"]), change["after"]["baseline"]) == (JUNI, None)
+    assert change["before"] == {"plan": None, "baseline": None}
+    assert (_window(change["after"]["plan"]), change["after"]["baseline"]) == (JUNI, None)
     assert [s["stage"] for s in api.detail(slug)["stages"]] == [
         "drafting", "first_approval", "second_approval", "council_of_state", "final_approval",
         "publication",

@@ -504,8 +504,8 @@ def test_the_klip_decree_walks_to_publication_with_actual_dates_and_history(
     assert plan_change["actor"] == ACTOR
     assert plan_change["reason"] == "Advies RvS later dan verwacht"
     assert plan_change["rebaseline"] is False
-    assert plan_change["after"]["forecast"]["text"] == "eind 2025"
-    assert plan_change["before"]["forecast"]["text"] == "najaar 2025"
+    assert plan_change["after"]["plan"]["text"] == "eind 2025"
+    assert plan_change["before"]["plan"]["text"] == "najaar 2025"
     assert len(ours) == len(KLIP_WALK)
     for entry, (event, on, source, dest, reference, note) in zip(ours, KLIP_WALK, strict=True):
         assert entry["type"] == "event"

@@ -150,7 +150,11 @@ def test_seed_imports_the_annex_with_its_baseline(seeded: Database):
         date(2025, 1, 20),
         (Span(date(2025, 1, 11), date(2025, 1, 20)),),
     )
-    assert first.forecast == first.baseline
+    assert first.plan is None
+    # As of the seeding day (2026-11-23) drafting is open: IF and BA take 24 working days from
+    # 24 November, past the Christmas days off, to the government Friday of 8 January 2027.
+    day = date(2027, 1, 8)
+    assert first.forecast == Window("2027-01-08 – 2027-01-08", day, day, (Span(day, day),))
     assert first.actual is None
     assert klip.legal_deadlines[0].due_on == date(2025, 11, 12)
     assert [(e.name, e.actor, e.to_state) for e in events] == [("create", "test", "drafting")]

@@ -41,9 +41,58 @@ class WorkingCalendar:
     def add(self, day: date, duration: Duration) -> date:
         return self.add_working_days(day + timedelta(days=duration.days), duration.working_days)
 
+    def government_friday_on_or_before(self, day: date) -> date:
+        day -= timedelta(days=(day.weekday() - FRIDAY) % 7)
+        while not self.is_working_day(day):
+            day -= timedelta(days=7)
+        return day
+
     def government_friday_on_or_after(self, day: date) -> date:
         """The Flemish Government meets on Fridays that are working days."""
         day += timedelta(days=(FRIDAY - day.weekday()) % 7)
         while not self.is_working_day(day):
             day += timedelta(days=7)
+        return day
+
+
+@dataclass(frozen=True, slots=True)
+class Recess:
+    name: str
+    start: date
+    end: date  # inclusive
+
+
+class ParliamentCalendar:
+    """Plenary days of the Flemish Parliament outside its recesses."""
+
+    def __init__(self, plenary_weekday: int, recesses: Callable[[int], list[Recess]]) -> None:
+        self._weekday = plenary_weekday
+        self._rules = recesses  # the recesses that start in a year
+        self._by_year: dict[int, list[Recess]] = {}
+
+    def recesses(self, year: int) -> list[Recess]:
+        if year not in self._by_year:
+            self._by_year[year] = self._rules(year)
+        return self._by_year[year]
+
+    def recess_on(self, day: date) -> Recess | None:
+        for year in (day.year - 1, day.year):
+            for recess in self.recesses(year):
+                if recess.start <= day <= recess.end:
+                    return recess
+        return None
+
+    def plenary_on_or_before(self, day: date) -> date:
+        day -= timedelta(days=(day.weekday() - self._weekday) % 7)
+        while (recess := self.recess_on(day)) is not None:
+            day = recess.start - ONE_DAY
+            day -= timedelta(days=(day.weekday() - self._weekday) % 7)
+        return day
+
+    def plenary_on_or_after(self, day: date) -> date:
+        """The first plenary day on or after `day` that is not in a recess."""
+        day += timedelta(days=(self._weekday - day.weekday()) % 7)
+        while (recess := self.recess_on(day)) is not None:
+            day = recess.end + ONE_DAY
+            day += timedelta(days=(self._weekday - day.weekday()) % 7)
         return day

@@ -73,12 +73,24 @@ class Window:
 
 @dataclass(slots=True)
 class Milestone:
-    """A stage of one initiative: what was planned, what is expected now, what happened."""
+    """A stage of one initiative.
+
+    `baseline`: the window first planned (moves only by re-baselining); `plan`: the window the
+    team plans now (the baseline until re-planned); `forecast`: today's expectation, computed
+    from the plan, the actual dates and the minimal durations; `actual`: when it happened.
+    """
 
     stage: Stage
     baseline: Window | None = None
     forecast: Window | None = None
     actual: date | None = None
+    plan: Window | None = None
+
+    @property
+    def planned(self) -> Window | None:
+        """The window the team works towards: the re-planned one, else the baseline."""
+        window = self.plan or self.baseline
+        return window if window is not None and window.parsed else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +157,11 @@ class PlanChange:
     actor: str
     reason: str
     rebaseline: bool
-    forecast_before: Window | None
-    forecast_after: Window | None
+    plan_before: Window | None
+    plan_after: Window | None
     baseline_before: Window | None
     baseline_after: Window | None
+    added: bool = False  # the stage joined the procedure with this change (an optional stage)
 
 
 @dataclass(slots=True)
@@ -168,6 +181,7 @@ class Initiative:
     source: str | None = None
     is_public: bool = True
     council_of_state_term: str = "days_30"
+    entry_into_force: date | None = None  # when the act says so; else publication + 10 days
     id: int | None = None
     version: int = 1
 
@@ -178,4 +192,3 @@ class Initiative:
 
     def plans(self, stage: Stage) -> bool:
         return stage in self.milestones
-

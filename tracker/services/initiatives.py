@@ -11,6 +11,7 @@ from tracker.domain.model import Event, Initiative, Kind, LegalDeadline, Stage, 
 from tracker.domain.procedure import CREATE, EDIT
 from tracker.domain.slugs import make_slug, slugify
 from tracker.errors import Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
+from tracker.forecasting import refresh_forecast
 from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
@@ -150,6 +151,7 @@ def create_initiative(
         ),
     )
     refresh_plan_findings(initiative, cat)
+    refresh_forecast(initiative, brussels_day(now))
     uow.initiatives.add(initiative, now=now)
     uow.initiatives.append_event(
         initiative,
@@ -205,6 +207,7 @@ def edit_initiative(
         return initiative
     if {"legal_deadlines", "council_of_state_term"} & set(changed):
         refresh_plan_findings(initiative, catalogue())
+        refresh_forecast(initiative, brussels_day(now))
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_event(
         initiative,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tracker.clock import brussels_day
 from tracker.domain.access import Principal
 from tracker.domain.model import Initiative, Milestone, PlanChange, Span, Stage, Window
 from tracker.domain.windows import parse_window
 from tracker.errors import Forbidden, InvalidInput, NotFound, Refused
+from tracker.forecasting import refresh_forecast
 from tracker.plans import refresh_plan_findings
 from tracker.services.initiatives import writable_initiative
 from tracker.store.uow import UnitOfWork
@@ -86,6 +88,7 @@ def replan(
         raise Refused(
             "stage_passed", state=initiative.state, allowed=allowed, params={"stage": stage_id}
         )
+    added = milestone is None
     if milestone is None:  # an optional stage that becomes part of the procedure
         milestone = initiative.milestones[stage] = Milestone(stage)
     change = PlanChange(
@@ -94,15 +97,17 @@ def replan(
         actor=principal.name,
         reason=reason.strip(),
         rebaseline=rebaseline,
-        forecast_before=milestone.forecast,
-        forecast_after=window,
+        plan_before=milestone.plan,
+        plan_after=window,
         baseline_before=milestone.baseline,
         baseline_after=window if rebaseline else milestone.baseline,
+        added=added,
     )
-    milestone.forecast = window
+    milestone.plan = window
     if rebaseline:
         milestone.baseline = window
         refresh_plan_findings(initiative, catalogue())
+    refresh_forecast(initiative, brussels_day(now))
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_plan_change(initiative, change)
     return Replanned(initiative, change)

@@ -16,6 +16,7 @@ from tracker.domain.procedure import (
     previous_step_on,
 )
 from tracker.errors import InvalidInput, Refused
+from tracker.forecasting import refresh_forecast
 from tracker.services.initiatives import readable_initiative, writable_initiative
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import EventDef, catalogue
@@ -123,6 +124,7 @@ def record_event(
             params={"event": event, **refused.params},
         ) from None
     apply_step(initiative, event, dest, occurred_on, completes)
+    refresh_forecast(initiative, brussels_day(now))
     uow.initiatives.save(initiative, now=now)
     logged = Event(event, occurred_on, now, principal.name, from_state, dest, reference, note)
     uow.initiatives.append_event(initiative, logged)

@@ -217,6 +217,7 @@ class InitiativeRepository:
             source=initiative.source,
             is_public=initiative.is_public,
             council_of_state_term=initiative.council_of_state_term,
+            entry_into_force=initiative.entry_into_force,
             created_at=now,
             updated_at=now,
         )
@@ -246,6 +247,7 @@ class InitiativeRepository:
         row.advisory_bodies = list(initiative.advisory_bodies)
         row.is_public = initiative.is_public
         row.council_of_state_term = initiative.council_of_state_term
+        row.entry_into_force = initiative.entry_into_force
         row.updated_at = now
         if [link.entity.name for link in row.entity_links] != initiative.entities:
             row.entity_links = []
@@ -284,8 +286,11 @@ class InitiativeRepository:
                 actor=change.actor,
                 reason=change.reason,
                 rebaseline=change.rebaseline,
-                before=_plan_json(change.forecast_before, change.baseline_before),
-                after=_plan_json(change.forecast_after, change.baseline_after),
+                before={
+                    **_plan_json(change.plan_before, change.baseline_before),
+                    "planned": not change.added,
+                },
+                after=_plan_json(change.plan_after, change.baseline_after),
             )
         )
 
@@ -303,10 +308,12 @@ class InitiativeRepository:
                 actor=r.actor,
                 reason=r.reason,
                 rebaseline=r.rebaseline,
-                forecast_before=_window_from_json(r.before.get("forecast")),
-                forecast_after=_window_from_json(r.after.get("forecast")),
+                # Rows written before revision 0003 call the planned window "forecast".
+                plan_before=_window_from_json(r.before.get("plan", r.before.get("forecast"))),
+                plan_after=_window_from_json(r.after.get("plan", r.after.get("forecast"))),
                 baseline_before=_window_from_json(r.before.get("baseline")),
                 baseline_after=_window_from_json(r.after.get("baseline")),
+                added=not r.before.get("planned", True),
             )
             for r in rows
         ]
@@ -369,15 +376,15 @@ def _finding_rows(findings: list[Finding]) -> list[FindingRow]:
 _MILESTONE_COLUMNS = (
     *(
         f"{part}_{column}"
-        for part in ("baseline", "forecast")
+        for part in ("baseline", "forecast", "plan")
         for column in ("text", "earliest", "latest", "alternatives")
     ),
     "actual",
 )
 
 
-def _plan_json(forecast: Window | None, baseline: Window | None) -> dict[str, Any]:
-    return {"forecast": _window_json(forecast), "baseline": _window_json(baseline)}
+def _plan_json(plan: Window | None, baseline: Window | None) -> dict[str, Any]:
+    return {"plan": _window_json(plan), "baseline": _window_json(baseline)}
 
 
 def _window_json(window: Window | None) -> dict[str, Any] | None:
@@ -406,7 +413,12 @@ def _window_from_json(raw: dict[str, Any] | None) -> Window | None:
 def _milestone_row(m: Milestone) -> MilestoneRow:
     b_text, b_earliest, b_latest, b_alts = _window_columns(m.baseline)
     f_text, f_earliest, f_latest, f_alts = _window_columns(m.forecast)
+    p_text, p_earliest, p_latest, p_alts = _window_columns(m.plan)
     return MilestoneRow(
+        plan_text=p_text,
+        plan_earliest=p_earliest,
+        plan_latest=p_latest,
+        plan_alternatives=p_alts,
         stage=m.stage.value,
         position=_STAGE_ORDER.index(m.stage),
         baseline_text=b_text,
@@ -441,6 +453,7 @@ def _to_domain(row: InitiativeRow) -> Initiative:
                     m.forecast_text, m.forecast_earliest, m.forecast_latest, m.forecast_alternatives
                 ),
                 actual=m.actual,
+                plan=_window(m.plan_text, m.plan_earliest, m.plan_latest, m.plan_alternatives),
             )
             for m in row.milestones
         },
@@ -459,5 +472,6 @@ def _to_domain(row: InitiativeRow) -> Initiative:
         source=row.source,
         is_public=row.is_public,
         council_of_state_term=row.council_of_state_term,
+        entry_into_force=row.entry_into_force,
         version=row.version,
     )

@@ -70,6 +70,7 @@ class InitiativeRow(Base):
     state: Mapped[str] = mapped_column(String(32), index=True)
     held_stage: Mapped[str | None] = mapped_column(String(32))
     council_of_state_term: Mapped[str] = mapped_column(String(16), default="days_30")
+    entry_into_force: Mapped[date | None] = mapped_column(Date)
     advisory_bodies: Mapped[list[str]] = mapped_column(JSON, default=list)
     policy_area: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(300))
@@ -132,6 +133,10 @@ class MilestoneRow(Base):
     forecast_latest: Mapped[date | None] = mapped_column(Date)
     forecast_alternatives: Mapped[list[list[str | None]] | None] = mapped_column(JSON)
     actual: Mapped[date | None] = mapped_column(Date)
+    plan_text: Mapped[str | None] = mapped_column(Text)
+    plan_earliest: Mapped[date | None] = mapped_column(Date)
+    plan_latest: Mapped[date | None] = mapped_column(Date)
+    plan_alternatives: Mapped[list[list[str | None]] | None] = mapped_column(JSON)
 
 
 class LegalDeadlineRow(Base):

@@ -1,0 +1,43 @@
+"""What was known at a moment: an initiative rebuilt from its logs as of that instant."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from tracker.domain.model import Event, Initiative, PlanChange, Stage
+from tracker.domain.procedure import CREATE, replay
+
+
+def as_of(
+    initiative: Initiative,
+    events: Sequence[Event],
+    plan_changes: Sequence[PlanChange],
+    moment: datetime,
+    completed_by: Mapping[Stage, str],
+) -> Initiative | None:
+    """The initiative as it stood at `moment`, or None if it did not exist yet.
+
+    Plan changes recorded later are undone (newest first); the state, held stage and actual
+    dates come from replaying the events recorded by then. Metadata (title, entities) is today's.
+    """
+    if any(e.name == CREATE and e.recorded_at > moment for e in events):
+        return None
+    snapshot = copy.deepcopy(initiative)
+    for change in sorted(plan_changes, key=lambda c: c.recorded_at, reverse=True):
+        if change.recorded_at <= moment:
+            break
+        if change.added:
+            snapshot.milestones.pop(change.stage, None)
+            continue
+        milestone = snapshot.milestones.get(change.stage)
+        if milestone is not None:
+            milestone.plan = change.plan_before
+            milestone.baseline = change.baseline_before
+    known = replay([e for e in events if e.recorded_at <= moment], completed_by)
+    snapshot.state = known.state
+    snapshot.held_stage = known.held_stage
+    for stage, milestone in snapshot.milestones.items():
+        milestone.actual = known.actuals.get(stage)
+    return snapshot

@@ -1,0 +1,44 @@
+"""Keeping stored forecasts current: computed from the plan, the actual dates and the rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tracker.domain.forecast import ForecastRules, entry_into_force, forecast
+from tracker.domain.model import Initiative, Stage, Window
+from tracker.domain.status import Assessment, assess
+from tracker.plans import rules_for
+from workflows.definitions import Catalogue, catalogue
+
+
+def forecast_rules(initiative: Initiative, cat: Catalogue | None = None) -> ForecastRules:
+    cat = cat or catalogue()
+    return ForecastRules(rules_for(cat, initiative.council_of_state_term), cat.parliament)
+
+
+def refresh_forecast(initiative: Initiative, today: date) -> bool:
+    """Set every milestone's forecast as expected today (None once done); True if any moved."""
+    expected = forecast(initiative, today, forecast_rules(initiative))
+    changed = False
+    for stage, milestone in initiative.milestones.items():
+        window = expected.get(stage)
+        if milestone.forecast != window:
+            milestone.forecast = window
+            changed = True
+    return changed
+
+
+def stored_forecasts(initiative: Initiative) -> dict[Stage, Window]:
+    return {
+        stage: m.forecast
+        for stage, m in initiative.milestones.items()
+        if m.forecast is not None and m.actual is None
+    }
+
+
+def assessment(
+    initiative: Initiative, today: date, forecasts: dict[Stage, Window] | None = None
+) -> Assessment:
+    """Slippage and status on `today`, from the given or else the stored forecasts."""
+    forecasts = stored_forecasts(initiative) if forecasts is None else forecasts
+    return assess(initiative, forecasts, today, entry_into_force(initiative, forecasts))
