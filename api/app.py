@@ -14,6 +14,7 @@ from api.deps import DEPENDENCIES
 from api.initiatives import EntityController, InitiativeController
 from api.pages import PageController
 from api.problems import EXCEPTION_HANDLERS
+from api.reports import ReportController
 from api.schemas import Health
 from api.workflows import WorkflowController
 from tracker.store import migrate
@@ -42,6 +43,7 @@ def create_app(database: Database | None = None) -> Litestar:
             InitiativeController,
             EntityController,
             WorkflowController,
+            ReportController,
             PageController,
         ],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),

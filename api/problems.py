@@ -16,6 +16,7 @@ from litestar.types import ExceptionHandlersMap
 from tracker.errors import (
     Forbidden,
     InvalidInput,
+    InvalidQuery,
     NotFound,
     Refused,
     StaleVersion,
@@ -162,6 +163,14 @@ def on_tracker_error(request: Request[Any, Any, Any], exc: TrackerError) -> Resp
             rule=exc.code,
             state=exc.state,
             allowed_events=exc.allowed,
+        )
+    if isinstance(exc, InvalidQuery):
+        return problem_response(
+            request,
+            400,
+            str(exc),
+            code="invalid-request",
+            invalid_params=[InvalidParam(exc.field, exc.reason, "query")],
         )
     if isinstance(exc, InvalidInput):
         return problem_response(

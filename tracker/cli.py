@@ -7,25 +7,31 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.annex import AnnexError, read_annex
-from tracker.clock import utc_now
-from tracker.domain.access import Role
+from tracker.clock import today, utc_now
+from tracker.domain.access import Principal, Role
 from tracker.errors import TrackerError
 from tracker.i18n import LANGUAGES
 from tracker.messages import finding_message
+from tracker.outputs.render import FORMATS, render
+from tracker.outputs.weekly import weekly_report
+from tracker.services.forecasts import refresh_all
 from tracker.services.importing import seed
 from tracker.services.tokens import create_token, revoke_token
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
 from tracker.views import annex_view
+from tracker.weeks import IsoWeek, parse_moment
 
 DEFAULT_SEED_DIR = PROJECT_ROOT / "seed"
+SYSTEM = Principal("tracker", Role.ADMIN)  # the command line reads everything
 
 
 class CommandError(Exception):
@@ -63,6 +69,25 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token by its name")
     revoke.add_argument("name")
     token_commands.add_parser("list", help="list the tokens (never the secrets)")
+
+    forecast = commands.add_parser("forecast", help="forecasts")
+    forecast_commands = forecast.add_subparsers(
+        dest="forecast_command", required=True, metavar="ACTION"
+    )
+    refresh = forecast_commands.add_parser(
+        "refresh", help="recompute every forecast as of today (daily; idempotent)"
+    )
+    refresh.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
+
+    report = commands.add_parser("report", help="reports")
+    report_commands = report.add_subparsers(dest="report_command", required=True, metavar="NAME")
+    weekly = report_commands.add_parser("weekly", help="the weekly slippage report")
+    weekly.add_argument("--week", default=None, help="ISO week, e.g. 2026-W48 (default: this week)")
+    weekly.add_argument("--format", choices=FORMATS, default="html")
+    weekly.add_argument("--as-of", default=None, help="a day (its end) or an ISO date-time")
+    weekly.add_argument("--entity", default=None, help="only this entity's initiatives (slug)")
+    weekly.add_argument("--lang", choices=LANGUAGES, default="nl")
+    weekly.add_argument("--output", type=Path, default=None, help="write to a file, not stdout")
 
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default=os.environ.get("TRACKER_HOST", "127.0.0.1"))
@@ -148,6 +173,46 @@ def _token(args: argparse.Namespace) -> None:
                 print(f"{info.name}\t{info.role}\t{entities}\t{state}")
 
 
+def _forecast(args: argparse.Namespace) -> None:
+    db = _database()
+    _require_schema(db)
+    day = args.today or today()
+    with db.uow(write=True) as uow:
+        result = refresh_all(uow, day)
+        uow.commit()
+    print(
+        f"{result.initiatives} initiatives, forecasts moved for {len(result.moved)} (as of {day})"
+    )
+    for slug in result.moved:
+        print(f"  {slug}")
+
+
+def _report(args: argparse.Namespace) -> None:
+    try:
+        week = IsoWeek.parse(args.week) if args.week else IsoWeek.of(today())
+        requested = parse_moment(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    db = _database()
+    _require_schema(db)
+    with db.uow() as uow:
+        report = weekly_report(
+            uow,
+            week,
+            principal=SYSTEM,
+            now=utc_now(),
+            requested=requested,
+            entity=args.entity,
+            lang=args.lang,
+        )
+    text = render(report, args.format)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"{args.output}: {args.format} report of {week}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -178,6 +243,10 @@ def run(argv: Sequence[str] | None = None) -> None:
             print(migrate.current_revision(db.engine) or "empty database (no schema)")
     elif args.command == "seed":
         _seed(args)
+    elif args.command == "forecast":
+        _forecast(args)
+    elif args.command == "report":
+        _report(args)
     elif args.command == "token":
         _token(args)
     elif args.command == "serve":

@@ -55,3 +55,7 @@ class InvalidInput(TrackerError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class InvalidQuery(InvalidInput):
+    """400: a query parameter (a week, an as-of moment) that cannot be used."""

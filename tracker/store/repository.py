@@ -189,19 +189,7 @@ class InitiativeRepository:
             .where(InitiativeRow.slug == slug)
             .order_by(EventRow.id)
         )
-        return [
-            Event(
-                r.name,
-                r.occurred_on,
-                r.recorded_at,
-                r.actor,
-                r.from_state,
-                r.to_state,
-                r.reference,
-                r.note,
-            )
-            for r in rows
-        ]
+        return [_event(r) for r in rows]
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, initiative: Initiative, *, now: datetime) -> None:
@@ -276,6 +264,20 @@ class InitiativeRepository:
             raise StaleVersion(initiative.version, -1) from None
         initiative.version = row.version
 
+    def save_forecasts(self, initiative: Initiative) -> None:
+        """Write the milestones' forecasts only; the initiative's version stays as it is."""
+        rows = self.session.scalars(
+            select(MilestoneRow).where(MilestoneRow.initiative_id == initiative.id)
+        )
+        for row in rows:
+            milestone = initiative.milestones.get(Stage(row.stage))
+            if milestone is None:
+                continue
+            text, earliest, latest, alternatives = _window_columns(milestone.forecast)
+            row.forecast_text, row.forecast_earliest = text, earliest
+            row.forecast_latest, row.forecast_alternatives = latest, alternatives
+        self.session.flush()
+
     def append_plan_change(self, initiative: Initiative, change: PlanChange) -> None:
         assert initiative.id is not None, "add the initiative first"
         self.session.add(
@@ -301,22 +303,31 @@ class InitiativeRepository:
             .where(InitiativeRow.slug == slug)
             .order_by(PlanChangeRow.id)
         )
-        return [
-            PlanChange(
-                stage=Stage(r.stage),
-                recorded_at=r.recorded_at,
-                actor=r.actor,
-                reason=r.reason,
-                rebaseline=r.rebaseline,
-                # Rows written before revision 0003 call the planned window "forecast".
-                plan_before=_window_from_json(r.before.get("plan", r.before.get("forecast"))),
-                plan_after=_window_from_json(r.after.get("plan", r.after.get("forecast"))),
-                baseline_before=_window_from_json(r.before.get("baseline")),
-                baseline_after=_window_from_json(r.after.get("baseline")),
-                added=not r.before.get("planned", True),
+        return [_plan_change(r) for r in rows]
+
+    def plan_changes_of(self, ids: list[int]) -> dict[int, list[PlanChange]]:
+        """The plan changes of many initiatives, by initiative id, oldest first."""
+        result: dict[int, list[PlanChange]] = {}
+        for chunk in _chunks(ids):
+            rows = self.session.scalars(
+                select(PlanChangeRow)
+                .where(PlanChangeRow.initiative_id.in_(chunk))
+                .order_by(PlanChangeRow.id)
             )
-            for r in rows
-        ]
+            for r in rows:
+                result.setdefault(r.initiative_id, []).append(_plan_change(r))
+        return result
+
+    def events_of(self, ids: list[int]) -> dict[int, list[Event]]:
+        """The event logs of many initiatives, by initiative id, oldest first."""
+        result: dict[int, list[Event]] = {}
+        for chunk in _chunks(ids):
+            rows = self.session.scalars(
+                select(EventRow).where(EventRow.initiative_id.in_(chunk)).order_by(EventRow.id)
+            )
+            for r in rows:
+                result.setdefault(r.initiative_id, []).append(_event(r))
+        return result
 
     def append_event(self, initiative: Initiative, event: Event) -> None:
         assert initiative.id is not None, "add the initiative first"
@@ -475,3 +486,30 @@ def _to_domain(row: InitiativeRow) -> Initiative:
         entry_into_force=row.entry_into_force,
         version=row.version,
     )
+
+
+def _plan_change(r: PlanChangeRow) -> PlanChange:
+    return PlanChange(
+        stage=Stage(r.stage),
+        recorded_at=r.recorded_at,
+        actor=r.actor,
+        reason=r.reason,
+        rebaseline=r.rebaseline,
+        # Rows written before revision 0003 call the planned window "forecast".
+        plan_before=_window_from_json(r.before.get("plan", r.before.get("forecast"))),
+        plan_after=_window_from_json(r.after.get("plan", r.after.get("forecast"))),
+        baseline_before=_window_from_json(r.before.get("baseline")),
+        baseline_after=_window_from_json(r.after.get("baseline")),
+        added=not r.before.get("planned", True),
+    )
+
+
+def _event(r: EventRow) -> Event:
+    return Event(
+        r.name, r.occurred_on, r.recorded_at, r.actor, r.from_state, r.to_state, r.reference, r.note
+    )
+
+
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    """Keeps IN lists under SQLite's limit on bound parameters."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]

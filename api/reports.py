@@ -1,0 +1,73 @@
+"""The weekly slippage report over HTTP, as JSON, HTML, Markdown or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from api.problems import READ_PROBLEMS
+from tracker.clock import today, utc_now
+from tracker.domain.access import Principal
+from tracker.errors import InvalidQuery
+from tracker.outputs.render import MEDIA_TYPES, render
+from tracker.outputs.weekly import weekly_report
+from tracker.store.uow import UnitOfWork
+from tracker.weeks import IsoWeek, parse_moment
+
+
+class ReportController(Controller):
+    path = "/api/reports"
+    tags = ("reports",)
+
+    @get(
+        "/weekly",
+        sync_to_thread=True,
+        summary="The weekly slippage report",
+        description="Slipped and overdue stages, what is due in the next 4 weeks, what changed "
+        "in the week (from the event log), legal deadlines at risk and plan findings, as known "
+        "at the end of the week (or `as_of`). A week in progress gives a provisional report.",
+        responses=READ_PROBLEMS,
+    )
+    def weekly(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        principal: NamedDependency[Principal],
+        week: Annotated[
+            str | None, QueryParameter(description="ISO week, e.g. 2026-W48; default this week")
+        ] = None,
+        as_of: Annotated[
+            str | None,
+            QueryParameter(description="A day (its end, Brussels) or an ISO date-time"),
+        ] = None,
+        entity: Annotated[
+            str | None, QueryParameter(description="Only this entity's initiatives (slug)")
+        ] = None,
+        format: Annotated[
+            str, QueryParameter(pattern="^(json|html|md|csv)$", description="json, html, md, csv")
+        ] = "json",
+    ) -> Response[str]:
+        try:
+            iso_week = IsoWeek.parse(week) if week else IsoWeek.of(today())
+        except ValueError as exc:
+            raise InvalidQuery("week", str(exc)) from None
+        try:
+            requested = parse_moment(as_of) if as_of else None
+        except ValueError as exc:
+            raise InvalidQuery("as_of", str(exc)) from None
+        report = weekly_report(
+            uow,
+            iso_week,
+            principal=principal,
+            now=utc_now(),
+            requested=requested,
+            entity=entity,
+            lang=language,
+        )
+        headers = {"Content-Language": language}
+        if format == "csv":
+            headers["Content-Disposition"] = f'attachment; filename="weekrapport-{iso_week}.csv"'
+        return Response(render(report, format), media_type=MEDIA_TYPES[format], headers=headers)

@@ -1,0 +1,1 @@
+"""Outputs derived from the store: the weekly report (data and its renderings)."""

@@ -1,0 +1,164 @@
+"""The weekly report as JSON, HTML (jinja2), Markdown or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from functools import cache
+
+import jinja2
+import msgspec
+
+from tracker.i18n import format_date
+from tracker.outputs.weekly import Period, WeeklyReport
+from tracker.store.db import PROJECT_ROOT
+from tracker.views import STATUS_LABELS
+
+FORMATS = ("json", "html", "md", "csv")
+MEDIA_TYPES = {
+    "json": "application/json",
+    "html": "text/html",
+    "md": "text/markdown",
+    "csv": "text/csv",
+}
+
+TEXT = {
+    "nl": {
+        "title": "Weekrapport regelgevingsinitiatieven",
+        "week": "Week",
+        "as_of": "Stand van zaken op",
+        "provisional": "Voorlopig: de week is nog niet voorbij.",
+        "summary": "Samenvatting",
+        "initiatives": "Initiatieven",
+        "biggest": "Grootste vertragingen",
+        "slipped": "Vertraagd",
+        "overdue": "Over tijd",
+        "due": "Verwacht in de komende 4 weken",
+        "changes": "Wijzigingen deze week",
+        "deadlines": "Wettelijke termijnen in gevaar",
+        "findings": "Opmerkingen bij de planning",
+        "initiative": "Initiatief",
+        "stage": "Stap",
+        "status": "Status",
+        "slip": "Vertraging (dagen)",
+        "days_overdue": "Dagen over tijd",
+        "baseline": "Oorspronkelijk gepland",
+        "forecast": "Verwacht",
+        "when": "Geregistreerd",
+        "what": "Wat",
+        "actor": "Door",
+        "details": "Details",
+        "deadline": "Termijn",
+        "in_force": "Verwachte inwerkingtreding",
+        "days_late": "Dagen te laat",
+        "none": "Geen.",
+        "rebaseline": "nieuwe basislijn",
+        "occurred": "op",
+        "reference": "beslissing",
+        "entity": "Entiteit",
+    },
+    "en": {
+        "title": "Weekly report on regulatory initiatives",
+        "week": "Week",
+        "as_of": "As of",
+        "provisional": "Provisional: the week is not over yet.",
+        "summary": "Summary",
+        "initiatives": "Initiatives",
+        "biggest": "Biggest slips",
+        "slipped": "Slipped",
+        "overdue": "Overdue",
+        "due": "Due in the next 4 weeks",
+        "changes": "Changes this week",
+        "deadlines": "Legal deadlines at risk",
+        "findings": "Plan findings",
+        "initiative": "Initiative",
+        "stage": "Step",
+        "status": "Status",
+        "slip": "Slip (days)",
+        "days_overdue": "Days overdue",
+        "baseline": "Baseline",
+        "forecast": "Forecast",
+        "when": "Recorded",
+        "what": "What",
+        "actor": "By",
+        "details": "Details",
+        "deadline": "Deadline",
+        "in_force": "Expected entry into force",
+        "days_late": "Days late",
+        "none": "None.",
+        "rebaseline": "re-baselined",
+        "occurred": "on",
+        "reference": "decision",
+        "entity": "Entity",
+    },
+}
+
+STATUS_ORDER = ("slipped", "at_risk", "on_track", "on_hold", "done", "withdrawn")
+CSV_COLUMNS = (
+    "initiative", "title", "stage", "stage_label", "status", "baseline_text",
+    "baseline_earliest", "baseline_latest", "forecast_earliest", "forecast_latest", "actual",
+    "slippage_days", "overdue",
+)  # fmt: skip
+
+
+def period_text(period: Period | None, lang: str) -> str:
+    if period is None or period.latest is None:
+        return "—" if period is None else period.text
+    if period.earliest is None:
+        return f"{'tot' if lang == 'nl' else 'until'} {format_date(period.latest, lang)}"
+    if period.earliest == period.latest:
+        return format_date(period.latest, lang)
+    return f"{format_date(period.earliest, lang)} – {format_date(period.latest, lang)}"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["day"] = lambda d, lang: format_date(d, lang) if isinstance(d, date) else "—"
+    env.filters["period"] = period_text
+    return env
+
+
+def render(report: WeeklyReport, fmt: str) -> str:
+    if fmt == "json":
+        return msgspec.json.format(msgspec.json.encode(report)).decode() + "\n"
+    if fmt in ("html", "md"):
+        template = _environment().get_template(f"report_weekly.{fmt}")
+        return template.render(
+            r=report,
+            t=TEXT[report.lang],
+            status_order=STATUS_ORDER,
+            status_labels={s.value: label.get(report.lang) for s, label in STATUS_LABELS.items()},
+        )
+    if fmt == "csv":
+        return _csv(report)
+    raise ValueError(f"unknown format {fmt}")
+
+
+def _csv(report: WeeklyReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in report.stages:
+        baseline, forecast = s.baseline, s.forecast
+        writer.writerow(
+            [
+                s.slug, s.title, s.stage, s.stage_label, s.status,
+                baseline.text if baseline else "",
+                baseline.earliest or "" if baseline else "",
+                baseline.latest or "" if baseline else "",
+                forecast.earliest or "" if forecast else "",
+                forecast.latest or "" if forecast else "",
+                s.actual or "",
+                "" if s.slippage_days is None else s.slippage_days,
+                "yes" if s.overdue else "no",
+            ]
+        )  # fmt: skip
+    return out.getvalue()

@@ -1,0 +1,359 @@
+"""The weekly slippage report: its content, computed from the logs as of a moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import msgspec
+
+from tracker.clock import BRUSSELS
+from tracker.domain.access import Principal
+from tracker.domain.asof import as_of
+from tracker.domain.forecast import entry_into_force, forecast
+from tracker.domain.model import Event, Initiative, PlanChange, Stage, Window
+from tracker.domain.status import Assessment, Status, assess
+from tracker.errors import InvalidQuery
+from tracker.forecasting import forecast_rules
+from tracker.messages import finding_message
+from tracker.plans import refresh_plan_findings
+from tracker.services.initiatives import visibility
+from tracker.store.repository import InitiativeFilter
+from tracker.store.uow import UnitOfWork
+from tracker.views import STATUS_LABELS
+from tracker.weeks import IsoWeek
+from workflows.definitions import catalogue
+
+DUE_DAYS = 28  # "due in the next 4 weeks"
+BIGGEST = 5
+
+
+class Period(msgspec.Struct):
+    earliest: date | None
+    latest: date | None
+    text: str
+
+
+class InitiativeLine(msgspec.Struct):
+    slug: str
+    title: str
+    kind: str
+    status: str
+    status_label: str
+    slippage_days: int | None
+    worst_stage: str | None
+    worst_stage_label: str | None
+    state_label: str
+
+
+class StageLine(msgspec.Struct):
+    slug: str
+    title: str
+    stage: str
+    stage_label: str
+    baseline: Period | None
+    forecast: Period | None
+    actual: date | None
+    slippage_days: int | None
+    overdue: bool
+    days_overdue: int | None
+    status: str
+
+
+class ChangeLine(msgspec.Struct):
+    recorded_at: datetime
+    slug: str
+    title: str
+    type: str  # "event" or "plan_change"
+    what: str  # the event's label, or the re-planned stage's label
+    actor: str
+    occurred_on: date | None
+    reference: str | None
+    note: str | None  # the event's note, or the re-plan's reason
+    before: Period | None
+    after: Period | None
+    rebaseline: bool
+
+
+class DeadlineLine(msgspec.Struct):
+    slug: str
+    title: str
+    deadline: date
+    text: str
+    entry_into_force: date
+    days_late: int
+
+
+class FindingLine(msgspec.Struct):
+    slug: str
+    title: str
+    kind: str
+    severity: str
+    stage: str | None
+    message: str
+
+
+class Summary(msgspec.Struct):
+    initiatives: int
+    by_status: dict[str, int]
+    biggest_slips: list[InitiativeLine]
+
+
+class WeeklyReport(msgspec.Struct):
+    week: str
+    week_start: date
+    week_end: date
+    as_of: datetime
+    as_of_date: date
+    provisional: bool  # the week has not ended: more may be recorded
+    lang: str
+    entity: str | None
+    summary: Summary
+    slipped: list[InitiativeLine]
+    overdue: list[StageLine]
+    due: list[StageLine]
+    changes: list[ChangeLine]
+    deadlines_at_risk: list[DeadlineLine]
+    findings: list[FindingLine]
+    stages: list[StageLine]  # every stage of every initiative (the CSV)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    initiative: Initiative
+    forecasts: dict[Stage, Window]
+    judged: Assessment
+
+
+def report_moment(week: IsoWeek, requested: datetime | None, now: datetime) -> datetime:
+    """The instant the report is made as of: the end of the week, or `requested`; never later
+    than now (a week in progress gives a provisional report)."""
+    moment = requested or week.ends_at
+    if moment > now:
+        if requested is not None:
+            raise InvalidQuery("as_of", "lies in the future")
+        moment = now
+    if week.starts_at > now:
+        raise InvalidQuery("week", f"{week} has not started yet")
+    return moment
+
+
+def _period(window: Window | None) -> Period | None:
+    if window is None:
+        return None
+    return Period(window.earliest, window.latest, window.text)
+
+
+def weekly_report(
+    uow: UnitOfWork,
+    week: IsoWeek,
+    *,
+    principal: Principal,
+    now: datetime,
+    requested: datetime | None = None,
+    entity: str | None = None,
+    lang: str = "nl",
+) -> WeeklyReport:
+    moment = report_moment(week, requested, now)
+    cat = catalogue()
+    completed_by = {stage: d.completed_by for stage, d in cat.stages.items()}
+    initiatives, _ = uow.initiatives.find(
+        InitiativeFilter(entity=entity, visible_to=visibility(principal)), limit=10**9, offset=0
+    )
+    if not initiatives:
+        raise InvalidQuery("entity" if entity else "as_of", "no initiatives to report on")
+    ids = [i.id for i in initiatives if i.id is not None]
+    events = uow.initiatives.events_of(ids)
+    changes = uow.initiatives.plan_changes_of(ids)
+    first_record = min((e.recorded_at for log in events.values() for e in log), default=None)
+    if first_record is None or moment < first_record:
+        raise InvalidQuery("as_of", "lies before any data was recorded")
+    day = moment.astimezone(BRUSSELS).date()
+    known: list[_Known] = []
+    for initiative in initiatives:
+        assert initiative.id is not None
+        snapshot = as_of(
+            initiative, events.get(initiative.id, []), changes.get(initiative.id, []), moment,
+            completed_by,
+        )  # fmt: skip
+        if snapshot is None:
+            continue
+        refresh_plan_findings(snapshot, cat)
+        expected = forecast(snapshot, day, forecast_rules(snapshot, cat))
+        judged = assess(snapshot, expected, day, entry_into_force(snapshot, expected))
+        known.append(_Known(snapshot, expected, judged))
+    return _report(week, moment, day, lang, entity, known, events, changes)
+
+
+def _report(
+    week: IsoWeek,
+    moment: datetime,
+    day: date,
+    lang: str,
+    entity: str | None,
+    known: list[_Known],
+    events: dict[int, list[Event]],
+    changes: dict[int, list[PlanChange]],
+) -> WeeklyReport:
+    lines = {k.initiative.slug: _initiative_line(k, lang) for k in known}
+    stages = [_stage_line(k, stage, day, lang) for k in known for stage in k.initiative.procedure]
+    slipped = sorted(
+        (lines[k.initiative.slug] for k in known if k.judged.status is Status.SLIPPED),
+        key=lambda line: (-(line.slippage_days or 0), line.slug),
+    )
+    horizon = day + timedelta(days=DUE_DAYS)
+    due = [
+        s for s in stages
+        if s.actual is None and s.forecast is not None and s.forecast.earliest is not None
+        and s.forecast.latest is not None
+        and s.forecast.earliest <= horizon and s.forecast.latest > day
+    ]  # fmt: skip
+    due.sort(key=lambda s: (s.forecast.earliest if s.forecast else day, s.slug))
+    overdue = sorted(
+        (s for s in stages if s.overdue),
+        key=lambda s: (-(s.days_overdue or 0), s.slug, s.stage),
+    )
+    by_status = {status.value: 0 for status in Status}
+    for k in known:
+        by_status[k.judged.status.value] += 1
+    return WeeklyReport(
+        week=str(week),
+        week_start=week.monday,
+        week_end=week.sunday,
+        as_of=moment.astimezone(BRUSSELS),
+        as_of_date=day,
+        provisional=moment < week.ends_at,
+        lang=lang,
+        entity=entity,
+        summary=Summary(
+            initiatives=len(known),
+            by_status=by_status,
+            biggest_slips=sorted(
+                (line for line in lines.values() if (line.slippage_days or 0) > 0),
+                key=lambda line: (-(line.slippage_days or 0), line.slug),
+            )[:BIGGEST],
+        ),
+        slipped=slipped,
+        overdue=overdue,
+        due=due,
+        changes=_changes(known, events, changes, week, moment, lang),
+        deadlines_at_risk=sorted(
+            (
+                DeadlineLine(
+                    slug=k.initiative.slug,
+                    title=k.initiative.title,
+                    deadline=risk.deadline.due_on,
+                    text=risk.deadline.text,
+                    entry_into_force=risk.entry_into_force,
+                    days_late=(risk.entry_into_force - risk.deadline.due_on).days,
+                )
+                for k in known
+                for risk in k.judged.deadline_risks
+                if risk.deadline.due_on is not None
+            ),
+            key=lambda line: (line.deadline, line.slug),
+        ),
+        findings=[
+            FindingLine(
+                slug=k.initiative.slug,
+                title=k.initiative.title,
+                kind=f.kind.value,
+                severity=f.severity.value,
+                stage=f.stage.value if f.stage else None,
+                message=finding_message(f, lang),
+            )
+            for k in sorted(known, key=lambda k: k.initiative.slug)
+            for f in k.initiative.findings
+        ],
+        stages=stages,
+    )
+
+
+def _initiative_line(k: _Known, lang: str) -> InitiativeLine:
+    cat = catalogue()
+    worst = k.judged.worst_stage
+    return InitiativeLine(
+        slug=k.initiative.slug,
+        title=k.initiative.title,
+        kind=k.initiative.kind.value,
+        status=k.judged.status.value,
+        status_label=STATUS_LABELS[k.judged.status].get(lang),
+        slippage_days=k.judged.slippage_days,
+        worst_stage=worst.value if worst else None,
+        worst_stage_label=cat.stages[worst].label.get(lang) if worst else None,
+        state_label=cat.state_label(k.initiative.state, lang),
+    )
+
+
+def _stage_line(k: _Known, stage: Stage, day: date, lang: str) -> StageLine:
+    milestone = k.initiative.milestones[stage]
+    judged = k.judged.stages[stage]
+    baseline = milestone.baseline if milestone.baseline and milestone.baseline.parsed else None
+    return StageLine(
+        slug=k.initiative.slug,
+        title=k.initiative.title,
+        stage=stage.value,
+        stage_label=catalogue().stages[stage].label.get(lang),
+        baseline=_period(milestone.baseline),
+        forecast=_period(k.forecasts.get(stage)),
+        actual=milestone.actual,
+        slippage_days=judged.slippage_days,
+        overdue=judged.overdue,
+        days_overdue=(day - baseline.latest).days
+        if judged.overdue and baseline and baseline.latest
+        else None,
+        status=k.judged.status.value,
+    )
+
+
+def _changes(
+    known: list[_Known],
+    events: dict[int, list[Event]],
+    changes: dict[int, list[PlanChange]],
+    week: IsoWeek,
+    moment: datetime,
+    lang: str,
+) -> list[ChangeLine]:
+    cat = catalogue()
+    start = week.starts_at
+    lines: list[ChangeLine] = []
+    for k in known:
+        initiative = k.initiative
+        assert initiative.id is not None
+        for e in events.get(initiative.id, []):
+            if start <= e.recorded_at <= moment:
+                lines.append(
+                    ChangeLine(
+                        recorded_at=e.recorded_at.astimezone(BRUSSELS),
+                        slug=initiative.slug,
+                        title=initiative.title,
+                        type="event",
+                        what=cat.event_label(e.name, lang),
+                        actor=e.actor,
+                        occurred_on=e.occurred_on,
+                        reference=e.reference,
+                        note=e.note,
+                        before=None,
+                        after=None,
+                        rebaseline=False,
+                    )
+                )
+        for c in changes.get(initiative.id, []):
+            if start <= c.recorded_at <= moment:
+                lines.append(
+                    ChangeLine(
+                        recorded_at=c.recorded_at.astimezone(BRUSSELS),
+                        slug=initiative.slug,
+                        title=initiative.title,
+                        type="plan_change",
+                        what=cat.stages[c.stage].label.get(lang),
+                        actor=c.actor,
+                        occurred_on=None,
+                        reference=None,
+                        note=c.reason,
+                        before=_period(c.plan_before or c.baseline_before),
+                        after=_period(c.plan_after),
+                        rebaseline=c.rebaseline,
+                    )
+                )
+    return sorted(lines, key=lambda line: (line.recorded_at, line.slug, line.type))

@@ -1,0 +1,31 @@
+"""The daily forecast refresh: move the forecasts that reality has overtaken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from tracker.forecasting import refresh_forecast
+from tracker.store.repository import InitiativeFilter
+from tracker.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    initiatives: int
+    moved: list[str]  # slugs whose forecasts changed
+
+
+def refresh_all(uow: UnitOfWork, today: date) -> Refreshed:
+    """Recompute every stored forecast as of `today`; running it again changes nothing.
+
+    Forecasts are derived data: writing them does not change an initiative's version, so an
+    editor's If-Match stays valid across the daily refresh.
+    """
+    initiatives, _ = uow.initiatives.find(InitiativeFilter(), limit=10**9, offset=0)
+    moved = []
+    for initiative in initiatives:
+        if refresh_forecast(initiative, today):
+            uow.initiatives.save_forecasts(initiative)
+            moved.append(initiative.slug)
+    return Refreshed(len(initiatives), moved)

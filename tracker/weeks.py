@@ -1,0 +1,78 @@
+"""ISO weeks and report moments in Europe/Brussels."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from tracker.clock import BRUSSELS
+
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class IsoWeek:
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> IsoWeek:
+        """'2026-W48'; ValueError with a reason otherwise."""
+        m = WEEK.match(text.strip())
+        if m is None:
+            raise ValueError(f"'{text}' is not an ISO week such as 2026-W48")
+        year, week = int(m[1]), int(m[2])
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValueError(f"{year} has no week {week}") from None
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, day: date) -> IsoWeek:
+        year, week, _ = day.isocalendar()
+        return cls(year, week)
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def starts_at(self) -> datetime:
+        return start_of(self.monday)
+
+    @property
+    def ends_at(self) -> datetime:
+        return end_of(self.sunday)
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of `day` in Brussels."""
+    return datetime.combine(day, time(), tzinfo=BRUSSELS)
+
+
+def end_of(day: date) -> datetime:
+    """The last instant of `day` in Brussels: whatever was recorded on that day counts."""
+    return start_of(day + timedelta(days=1)) - timedelta(microseconds=1)
+
+
+def parse_moment(text: str) -> datetime:
+    """An as-of moment: a day (its end, in Brussels) or an ISO date-time with its offset."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return end_of(date.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (2026-11-20) or a date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BRUSSELS)
+    return moment
