@@ -20,6 +20,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker seed
+	$(BIN)/tracker forecast refresh
 	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
 
 lint: install
