@@ -57,6 +57,7 @@ TEXT = {
         "occurred": "op",
         "reference": "beslissing",
         "entity": "Entiteit",
+        "current": "Huidige stap",
     },
     "en": {
         "title": "Weekly report on regulatory initiatives",
@@ -91,6 +92,7 @@ TEXT = {
         "occurred": "on",
         "reference": "decision",
         "entity": "Entity",
+        "current": "Current step",
     },
 }
 
