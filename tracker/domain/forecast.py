@@ -68,16 +68,26 @@ def forecast(initiative: Initiative, as_of: date, rules: ForecastRules) -> dict[
             hi = max(lo, rules.on_or_after(stage, need_hi))
             result[stage] = _computed(lo, hi)
         else:
-            start = planned.earliest or need_lo
+            start = _first_reachable_start(planned, need_lo)
             lo = rules.on_or_after(stage, max(need_lo, start))
-            if need_hi <= planned.latest:
-                hi = max(lo, rules.on_or_before(stage, planned.latest))
+            latest_needed = rules.on_or_after(stage, need_hi)
+            if latest_needed <= planned.latest:
+                hi = max(lo, latest_needed, rules.on_or_before(stage, planned.latest))
             else:
-                hi = max(lo, rules.on_or_after(stage, need_hi))
-            fits = need_lo <= start and hi <= planned.latest
-            result[stage] = planned if fits else _computed(lo, hi)
+                hi = max(lo, latest_needed)
+            fits = start == (planned.earliest or start) and need_lo <= start
+            result[stage] = planned if fits and hi <= planned.latest else _computed(lo, hi)
         previous = (lo, hi)
     return result
+
+
+def _first_reachable_start(planned: Window, need: date) -> date:
+    """Where the plan can still start: "juli of november" is November once July is out of
+    reach. An open start ("uiterlijk ...") starts when reality allows."""
+    for span in planned.alternatives:
+        if span.latest >= need:
+            return span.earliest or need
+    return planned.earliest or need
 
 
 def _computed(lo: date, hi: date) -> Window:
