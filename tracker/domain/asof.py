@@ -6,8 +6,8 @@ import copy
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from tracker.domain.model import Event, Initiative, PlanChange, Stage
-from tracker.domain.procedure import CREATE, replay
+from tracker.domain.model import Event, Initiative, PlanChange, Stage, restore_metadata
+from tracker.domain.procedure import CREATE, EDIT, replay
 
 
 def as_of(
@@ -19,12 +19,17 @@ def as_of(
 ) -> Initiative | None:
     """The initiative as it stood at `moment`, or None if it did not exist yet.
 
-    Plan changes recorded later are undone (newest first); the state, held stage and actual
-    dates come from replaying the events recorded by then. Metadata (title, entities) is today's.
+    Plan changes and edits recorded later are undone (newest first); the state, held stage and
+    actual dates come from replaying the events recorded by then.
     """
     if any(e.name == CREATE and e.recorded_at > moment for e in events):
         return None
     snapshot = copy.deepcopy(initiative)
+    for edit in sorted(events, key=lambda e: e.recorded_at, reverse=True):
+        if edit.recorded_at <= moment:
+            break
+        if edit.name == EDIT and edit.details:
+            restore_metadata(snapshot, edit.details.get("before", {}))
     for change in sorted(plan_changes, key=lambda c: c.recorded_at, reverse=True):
         if change.recorded_at <= moment:
             break

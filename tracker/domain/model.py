@@ -142,6 +142,7 @@ class Event:
     to_state: str
     reference: str | None = None
     note: str | None = None
+    details: dict[str, Any] | None = None  # an edit's before and after values
 
     @property
     def is_step(self) -> bool:
@@ -192,3 +193,31 @@ class Initiative:
 
     def plans(self, stage: Stage) -> bool:
         return stage in self.milestones
+
+
+# Metadata an edit may change, and how each is written in an edit's details (JSON).
+EDITABLE = ("title", "summary", "entities", "is_public", "council_of_state_term", "legal_deadlines")
+
+
+def metadata_values(initiative: Initiative, fields: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(initiative, name)
+        if name == "legal_deadlines":
+            value = [
+                {"date": d.due_on.isoformat() if d.due_on else None, "text": d.text} for d in value
+            ]
+        elif name == "entities":
+            value = list(value)
+        values[name] = value
+    return values
+
+
+def restore_metadata(initiative: Initiative, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        if name == "legal_deadlines":
+            value = [
+                LegalDeadline(d["text"], date.fromisoformat(d["date"]) if d["date"] else None)
+                for d in value
+            ]
+        setattr(initiative, name, value)

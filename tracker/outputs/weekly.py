@@ -58,6 +58,7 @@ class StageLine(msgspec.Struct):
     overdue: bool
     days_overdue: int | None
     status: str
+    planned: bool  # the annex or a re-plan gives it a window (drafting, for one, has none)
 
 
 class ChangeLine(msgspec.Struct):
@@ -130,7 +131,11 @@ def report_moment(week: IsoWeek, requested: datetime | None, now: datetime) -> d
     than now (a week in progress gives a provisional report)."""
     moment = requested or week.ends_at
     if moment > now:
-        if requested is not None:
+        # A day means its end: today (or this week) is reported as far as it has gone.
+        if (
+            requested is not None
+            and requested.astimezone(BRUSSELS).date() > now.astimezone(BRUSSELS).date()
+        ):
             raise InvalidQuery("as_of", "lies in the future")
         moment = now
     if week.starts_at > now:
@@ -204,7 +209,8 @@ def _report(
     horizon = day + timedelta(days=DUE_DAYS)
     due = [
         s for s in stages
-        if s.actual is None and s.forecast is not None and s.forecast.earliest is not None
+        if s.actual is None and s.planned and s.forecast is not None
+        and s.forecast.earliest is not None
         and s.forecast.latest is not None
         and s.forecast.earliest <= horizon and s.forecast.latest > day
     ]  # fmt: skip
@@ -303,6 +309,7 @@ def _stage_line(k: _Known, stage: Stage, day: date, lang: str) -> StageLine:
         if judged.overdue and baseline and baseline.latest
         else None,
         status=k.judged.status.value,
+        planned=milestone.planned is not None,
     )
 
 
@@ -315,13 +322,13 @@ def _changes(
     lang: str,
 ) -> list[ChangeLine]:
     cat = catalogue()
-    start = week.starts_at
+    start, end = week.starts_at, min(moment, week.ends_at)  # the report week's changes only
     lines: list[ChangeLine] = []
     for k in known:
         initiative = k.initiative
         assert initiative.id is not None
         for e in events.get(initiative.id, []):
-            if start <= e.recorded_at <= moment:
+            if start <= e.recorded_at <= end:
                 lines.append(
                     ChangeLine(
                         recorded_at=e.recorded_at.astimezone(BRUSSELS),
@@ -339,7 +346,7 @@ def _changes(
                     )
                 )
         for c in changes.get(initiative.id, []):
-            if start <= c.recorded_at <= moment:
+            if start <= c.recorded_at <= end:
                 lines.append(
                     ChangeLine(
                         recorded_at=c.recorded_at.astimezone(BRUSSELS),

@@ -7,7 +7,16 @@ from datetime import datetime
 
 from tracker.clock import brussels_day
 from tracker.domain.access import Principal
-from tracker.domain.model import Event, Initiative, Kind, LegalDeadline, Stage, Window
+from tracker.domain.model import (
+    EDITABLE,
+    Event,
+    Initiative,
+    Kind,
+    LegalDeadline,
+    Stage,
+    Window,
+    metadata_values,
+)
 from tracker.domain.procedure import CREATE, EDIT
 from tracker.domain.slugs import make_slug, slugify
 from tracker.errors import Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
@@ -182,6 +191,7 @@ def edit_initiative(
     now: datetime,
 ) -> Initiative:
     initiative = writable_initiative(uow, slug, principal, expected_version)
+    before = metadata_values(initiative, list(EDITABLE))
     if edit.entities is not None:
         edit.entities = _canonical(uow, edit.entities)
     if edit.title is not None:
@@ -219,6 +229,10 @@ def edit_initiative(
             initiative.state,
             initiative.state,
             note=", ".join(changed),
+            details={
+                "before": {k: v for k, v in before.items() if k in changed},
+                "after": metadata_values(initiative, changed),
+            },
         ),
     )
     return initiative

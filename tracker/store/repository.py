@@ -342,6 +342,7 @@ class InitiativeRepository:
                 actor=event.actor,
                 reference=event.reference,
                 note=event.note,
+                details=event.details,
             )
         )
 
@@ -506,7 +507,15 @@ def _plan_change(r: PlanChangeRow) -> PlanChange:
 
 def _event(r: EventRow) -> Event:
     return Event(
-        r.name, r.occurred_on, r.recorded_at, r.actor, r.from_state, r.to_state, r.reference, r.note
+        r.name,
+        r.occurred_on,
+        r.recorded_at,
+        r.actor,
+        r.from_state,
+        r.to_state,
+        r.reference,
+        r.note,
+        r.details,
     )
 
 

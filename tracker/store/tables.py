@@ -177,6 +177,7 @@ class EventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PlanChangeRow(Base):
