@@ -10,8 +10,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
+from api.calendars import CalendarController, CalendarsController
 from api.deps import DEPENDENCIES
 from api.initiatives import EntityController, InitiativeController
+from api.logs import redact_feed_tokens
 from api.pages import PageController
 from api.problems import EXCEPTION_HANDLERS
 from api.reports import ReportController
@@ -37,6 +39,7 @@ def health(state: State) -> Health:
 def create_app(database: Database | None = None) -> Litestar:
     """Build the app over `database` (default: TRACKER_DATABASE_URL or the SQLite file)."""
     db = database or Database(make_engine(database_url()))
+    redact_feed_tokens()
     return Litestar(
         route_handlers=[
             health,
@@ -44,6 +47,8 @@ def create_app(database: Database | None = None) -> Litestar:
             EntityController,
             WorkflowController,
             ReportController,
+            CalendarController,
+            CalendarsController,
             PageController,
         ],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),

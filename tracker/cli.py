@@ -14,13 +14,15 @@ import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.annex import AnnexError, read_annex
-from tracker.clock import today, utc_now
+from tracker.clock import brussels_day, today, utc_now
 from tracker.domain.access import Principal, Role
 from tracker.errors import TrackerError
 from tracker.i18n import LANGUAGES
 from tracker.messages import finding_message
+from tracker.outputs.ical import base_url
 from tracker.outputs.render import FORMATS, render
 from tracker.outputs.weekly import weekly_report
+from tracker.services.feeds import create_feed_token, revoke_feed_token
 from tracker.services.forecasts import refresh_all
 from tracker.services.importing import seed
 from tracker.services.tokens import create_token, revoke_token
@@ -28,7 +30,7 @@ from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
 from tracker.views import annex_view
-from tracker.weeks import IsoWeek, parse_moment
+from tracker.weeks import IsoWeek, end_of, parse_moment
 
 DEFAULT_SEED_DIR = PROJECT_ROOT / "seed"
 SYSTEM = Principal("tracker", Role.ADMIN)  # the command line reads everything
@@ -69,6 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token by its name")
     revoke.add_argument("name")
     token_commands.add_parser("list", help="list the tokens (never the secrets)")
+
+    feed_token = commands.add_parser("feed-token", help="secret calendar feed addresses")
+    feed_commands = feed_token.add_subparsers(dest="feed_command", required=True, metavar="ACTION")
+    feed_create = feed_commands.add_parser(
+        "create", help="a subscriber's secret feed address, shown once"
+    )
+    feed_create.add_argument("--name", required=True, help="the subscriber")
+    feed_create.add_argument(
+        "--entity", action="append", default=[], required=True,
+        help="entity whose non-public initiatives the feed shows; repeatable",
+    )  # fmt: skip
+    feed_revoke = feed_commands.add_parser("revoke", help="revoke a feed token by its name")
+    feed_revoke.add_argument("name")
 
     forecast = commands.add_parser("forecast", help="forecasts")
     forecast_commands = forecast.add_subparsers(
@@ -173,12 +188,30 @@ def _token(args: argparse.Namespace) -> None:
                 print(f"{info.name}\t{info.role}\t{entities}\t{state}")
 
 
+def _feed_token(args: argparse.Namespace) -> None:
+    db = _database()
+    _require_schema(db)
+    with db.uow(write=True) as uow:
+        if args.feed_command == "create":
+            token = create_feed_token(uow, name=args.name, entities=args.entity, now=utc_now())
+            uow.commit()
+            print(f"{base_url()}/calendars/private/{token}/programme.ics")
+            print(
+                f"feed token '{args.name}' created; its address is shown only now", file=sys.stderr
+            )
+        else:
+            revoke_feed_token(uow, args.name, now=utc_now())
+            uow.commit()
+            print(f"feed token '{args.name}' revoked")
+
+
 def _forecast(args: argparse.Namespace) -> None:
     db = _database()
     _require_schema(db)
-    day = args.today or today()
+    now = utc_now() if args.today is None else end_of(args.today)
+    day = brussels_day(now)
     with db.uow(write=True) as uow:
-        result = refresh_all(uow, day)
+        result = refresh_all(uow, now)
         uow.commit()
     print(
         f"{result.initiatives} initiatives, forecasts moved for {len(result.moved)} (as of {day})"
@@ -243,6 +276,8 @@ def run(argv: Sequence[str] | None = None) -> None:
             print(migrate.current_revision(db.engine) or "empty database (no schema)")
     elif args.command == "seed":
         _seed(args)
+    elif args.command == "feed-token":
+        _feed_token(args)
     elif args.command == "forecast":
         _forecast(args)
     elif args.command == "report":

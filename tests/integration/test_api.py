@@ -36,7 +36,7 @@ def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def,type
 def test_health(client):
     body = client.get("/health").json()
     assert body["status"] == "ok"
-    assert body["schema_revision"] == migrate.head_revision() == "0004"
+    assert body["schema_revision"] == migrate.head_revision() == "0005"
 
 
 def test_list_is_paginated(client):

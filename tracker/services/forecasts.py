@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
+from tracker.clock import brussels_day
 from tracker.forecasting import refresh_forecast
+from tracker.services.feeds import sync_feed
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
 
@@ -16,7 +18,7 @@ class Refreshed:
     moved: list[str]  # slugs whose forecasts changed
 
 
-def refresh_all(uow: UnitOfWork, today: date) -> Refreshed:
+def refresh_all(uow: UnitOfWork, now: datetime) -> Refreshed:
     """Recompute every stored forecast as of `today`; running it again changes nothing.
 
     Forecasts are derived data: writing them does not change an initiative's version, so an
@@ -25,7 +27,8 @@ def refresh_all(uow: UnitOfWork, today: date) -> Refreshed:
     initiatives, _ = uow.initiatives.find(InitiativeFilter(), limit=10**9, offset=0)
     moved = []
     for initiative in initiatives:
-        if refresh_forecast(initiative, today):
+        if refresh_forecast(initiative, brussels_day(now)):
             uow.initiatives.save_forecasts(initiative)
             moved.append(initiative.slug)
+        sync_feed(uow, initiative, now)  # also the status shown in events may have changed
     return Refreshed(len(initiatives), moved)

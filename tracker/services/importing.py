@@ -12,6 +12,7 @@ from tracker.domain.model import Event, Initiative
 from tracker.domain.procedure import CREATE
 from tracker.domain.slugs import make_slug
 from tracker.forecasting import refresh_forecast
+from tracker.services.feeds import sync_feed
 from tracker.store.uow import UnitOfWork
 
 
@@ -63,6 +64,7 @@ def import_annex(uow: UnitOfWork, annex: Annex, *, actor: str, now: datetime) ->
                 note=f"annex: {annex.source}" if annex.source else None,
             ),
         )
+        sync_feed(uow, initiative, now)
         report.created.append(initiative.slug)
     return report
 

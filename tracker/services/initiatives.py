@@ -22,6 +22,7 @@ from tracker.domain.slugs import make_slug, slugify
 from tracker.errors import Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
 from tracker.forecasting import refresh_forecast
 from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
+from tracker.services.feeds import sync_feed
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import catalogue
@@ -166,6 +167,7 @@ def create_initiative(
         initiative,
         Event(CREATE, brussels_day(now), now, principal.name, None, initiative.state),
     )
+    sync_feed(uow, initiative, now)
     return initiative
 
 
@@ -235,4 +237,5 @@ def edit_initiative(
             },
         ),
     )
+    sync_feed(uow, initiative, now)
     return initiative

@@ -110,9 +110,22 @@ class InitiativeRepository:
     def entity_slugs(self, initiative: Initiative) -> set[str]:
         return {slugify(name) for name in initiative.entities}
 
+    def ids(self, filters: InitiativeFilter) -> list[int]:
+        """The ids of the initiatives that pass the filters, in order (no objects loaded)."""
+        return list(self.session.scalars(self._filtered(filters).order_by(InitiativeRow.id)))
+
     def find(
         self, filters: InitiativeFilter, *, limit: int, offset: int
     ) -> tuple[list[Initiative], int]:
+        query = self._filtered(filters)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        ids = query.order_by(InitiativeRow.id).limit(limit).offset(offset)
+        rows = self.session.scalars(
+            self._query().where(InitiativeRow.id.in_(ids)).order_by(InitiativeRow.id)
+        )
+        return [_to_domain(r) for r in rows], total
+
+    def _filtered(self, filters: InitiativeFilter) -> Select[int]:
         query = select(InitiativeRow.id)
         visible = self._visible(filters.visible_to)
         if visible is not None:
@@ -138,12 +151,7 @@ class InitiativeRepository:
                     func.lower(InitiativeRow.slug).like(pattern, escape="\\"),
                 )
             )
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        ids = query.order_by(InitiativeRow.id).limit(limit).offset(offset)
-        rows = self.session.scalars(
-            self._query().where(InitiativeRow.id.in_(ids)).order_by(InitiativeRow.id)
-        )
-        return [_to_domain(r) for r in rows], total
+        return query
 
     def slugs(self) -> set[str]:
         return set(self.session.scalars(select(InitiativeRow.slug)))

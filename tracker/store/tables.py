@@ -226,3 +226,41 @@ class IdempotencyRow(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedEventRow(Base):
+    """One calendar event (a milestone or a legal deadline) and its serialized VEVENTs.
+
+    The event text is rebuilt only when the milestone changes, so that feeds are assembled from
+    stored text; `sequence` counts the changes of its dates or status (RFC 5545 SEQUENCE).
+    """
+
+    __tablename__ = "feed_event"
+    __table_args__ = (UniqueConstraint("initiative_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))  # a stage id, or deadline-<n>
+    stage: Mapped[str | None] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # TENTATIVE, CONFIRMED, CANCELLED
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)  # exclusive
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of dates and status
+    content_hash: Mapped[str] = mapped_column(String(64))  # of everything shown
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    vevent_nl: Mapped[str] = mapped_column(Text)
+    vevent_en: Mapped[str] = mapped_column(Text)
+
+
+class FeedTokenRow(Base):
+    """A subscriber's secret feed address (capability URL): only its SHA-256 is kept."""
+
+    __tablename__ = "feed_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    entities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tracker.store.access import IdempotencyRepository, TokenRepository
+from tracker.store.feeds import FeedRepository
 from tracker.store.repository import InitiativeRepository
 
 
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.initiatives = InitiativeRepository(session)
         self.tokens = TokenRepository(session)
         self.idempotency = IdempotencyRepository(session)
+        self.feeds = FeedRepository(session)
 
     def __enter__(self) -> UnitOfWork:
         return self

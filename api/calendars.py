@@ -1,0 +1,229 @@
+"""Calendar feeds over HTTP: conditional GET, HEAD, capability URLs for private feeds.
+
+The feed handlers are async and hand the database work to a thread themselves, because
+Litestar's sync_to_thread does not combine with a GET+HEAD route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any
+
+import msgspec
+from anyio import to_thread
+from litestar import Controller, Request, Response, get, route
+from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
+from litestar.params import FromPath, QueryParameter
+
+from tracker.clock import utc_now
+from tracker.domain.model import Kind, Stage
+from tracker.errors import InvalidInput, NotFound
+from tracker.outputs.feeds import calendar
+from tracker.services.feeds import feed, feed_audience
+from tracker.store.uow import UnitOfWork
+
+CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8"
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+SCOPES = {"initiatives": "initiative", "entities": "entity", "stages": "stage"}
+
+
+def _text(status: int, text: str) -> Response[bytes]:
+    # A feed answers in plain text even when it fails: calendar clients show it, never HTML.
+    return Response(
+        text.encode(),
+        status_code=status,
+        media_type="text/plain",
+        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
+    )
+
+
+def _conditional(
+    request: Request[Any, Any, Any], body: bytes, modified: datetime
+) -> Response[bytes]:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
+        "Cache-Control": "no-cache",
+        "Referrer-Policy": "no-referrer",
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip() for tag in if_none_match.split(",")}
+        if etag in tags or "*" in tags:
+            return Response(b"", status_code=304, headers=headers)
+    elif (since := request.headers.get("if-modified-since")) is not None:
+        try:
+            if modified.replace(microsecond=0) <= parsedate_to_datetime(since):
+                return Response(b"", status_code=304, headers=headers)
+        except (TypeError, ValueError):
+            pass  # an unreadable date is ignored, as RFC 9110 says
+    content = b"" if request.method == HttpMethod.HEAD else body
+    headers["Content-Length"] = str(len(body))
+    return Response(content, media_type=CALENDAR, headers=headers)
+
+
+def _serve(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    scope: str,
+    key: str | None,
+    token: str | None,
+    lang: str,
+    kind: str | None,
+    status: str | None,
+) -> Response[bytes]:
+    try:
+        audience = feed_audience(uow, token)
+        if kind is not None and kind not in {k.value for k in Kind}:
+            raise InvalidInput("kind", "decree or order")
+        result = feed(
+            uow,
+            scope,
+            key,
+            audience=audience,
+            lang=lang,
+            now=utc_now(),
+            kind=Kind(kind) if kind else None,
+            status=status,
+        )
+    except NotFound as exc:
+        return _text(
+            404,
+            f"Not found: {exc.what} '{exc.key}'\n"
+            if token is None or exc.key != "private"
+            else "Not found\n",
+        )
+    except InvalidInput as exc:
+        return _text(400, f"{exc}\n")
+    body = calendar(result.name, result.description, [e.text for e in result.events]).encode()
+    modified = max((e.changed_at for e in result.events), default=EPOCH)
+    return _conditional(request, body, modified)
+
+
+KIND = Annotated[str | None, QueryParameter(description="decree or order")]
+STATUS = Annotated[str | None, QueryParameter(description="on_track, at_risk, slipped, ...")]
+GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
+
+
+class CalendarController(Controller):
+    tags = ("calendars",)
+
+    @route("/calendars/programme.ics", http_method=GET_HEAD, summary="Every public milestone")
+    async def programme(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        kind: KIND = None,
+        status: STATUS = None,
+    ) -> Response[bytes]:
+        return await to_thread.run_sync(
+            _serve, request, uow, "programme", None, None, language, kind, status
+        )
+
+    @route(
+        "/calendars/private/{token:str}/programme.ics",
+        http_method=GET_HEAD,
+        summary="With a subscriber's feed token: also its entities' non-public milestones",
+    )
+    async def private_programme(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        token: FromPath[str],
+        kind: KIND = None,
+        status: STATUS = None,
+    ) -> Response[bytes]:
+        return await to_thread.run_sync(
+            _serve, request, uow, "programme", None, token, language, kind, status
+        )
+
+    @route(
+        "/calendars/{collection:str}/{name:str}",
+        http_method=GET_HEAD,
+        summary="One initiative's, entity's or stage's milestones: "
+        "/calendars/initiatives/{slug}.ics, /calendars/entities/{slug}.ics, "
+        "/calendars/stages/{stage}.ics",
+    )
+    async def scoped(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        collection: FromPath[str],
+        name: FromPath[str],
+        kind: KIND = None,
+        status: STATUS = None,
+    ) -> Response[bytes]:
+        return await _scoped(request, uow, collection, name, None, language, kind, status)
+
+    @route(
+        "/calendars/private/{token:str}/{collection:str}/{name:str}",
+        http_method=GET_HEAD,
+        summary="The same, with a subscriber's feed token",
+    )
+    async def private_scoped(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        language: NamedDependency[str],
+        token: FromPath[str],
+        collection: FromPath[str],
+        name: FromPath[str],
+        kind: KIND = None,
+        status: STATUS = None,
+    ) -> Response[bytes]:
+        return await _scoped(request, uow, collection, name, token, language, kind, status)
+
+
+async def _scoped(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    collection: str,
+    name: str,
+    token: str | None,
+    language: str,
+    kind: str | None,
+    status: str | None,
+) -> Response[bytes]:
+    if collection not in SCOPES or not name.endswith(".ics"):
+        return _text(404, "Not found\n")
+    key = name.removesuffix(".ics")
+    return await to_thread.run_sync(
+        _serve, request, uow, SCOPES[collection], key, token, language, kind, status
+    )
+
+
+class FeedLink(msgspec.Struct):
+    kind: str
+    name: str
+    https: str
+    webcal: str
+
+
+class CalendarsController(Controller):
+    path = "/api/calendars"
+    tags = ("calendars",)
+
+    @get("/", sync_to_thread=True, summary="The calendar feeds to subscribe to")
+    def list_feeds(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> list[FeedLink]:
+        base = str(request.base_url).rstrip("/")
+
+        def link(kind: str, name: str, path: str) -> FeedLink:
+            https = f"{base}{path}"
+            return FeedLink(kind, name, https, "webcal://" + https.split("://", 1)[1])
+
+        links = [link("programme", "programme", "/calendars/programme.ics")]
+        links += [
+            link("entity", name, f"/calendars/entities/{slug}.ics")
+            for slug, name, _ in uow.initiatives.entities(frozenset())
+        ]
+        links += [link("stage", s.value, f"/calendars/stages/{s.value}.ics") for s in Stage]
+        return links

@@ -1,0 +1,34 @@
+"""Calendar feeds assembled from stored event text (RFC 5545 + RFC 7986)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+
+import icalendar
+
+REFRESH = timedelta(hours=6)
+
+
+@cache
+def _frame(name: str, description: str) -> tuple[str, str]:
+    """The calendar's head (properties) and tail, built once per name."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Wetgevingsplanner//Regelgevingsinitiatieven//NL")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("description", description)
+    calendar.add("x-wr-caldesc", description)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT6H")
+    text = calendar.to_ical().decode()
+    head, _, _ = text.rpartition("END:VCALENDAR\r\n")
+    return head, "END:VCALENDAR\r\n"
+
+
+def calendar(name: str, description: str, events: list[str]) -> str:
+    head, tail = _frame(name, description)
+    return head + "".join(events) + tail

@@ -1,0 +1,91 @@
+"""Stored calendar events and feed tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow
+
+
+@dataclass(frozen=True, slots=True)
+class FeedText:
+    text: str
+    changed_at: datetime
+
+
+class FeedRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def events_of(self, initiative_id: int) -> dict[str, FeedEventRow]:
+        rows = self.session.scalars(
+            select(FeedEventRow).where(FeedEventRow.initiative_id == initiative_id)
+        )
+        return {row.key: row for row in rows}
+
+    def add(self, row: FeedEventRow) -> None:
+        self.session.add(row)
+
+    def texts(
+        self,
+        initiative_ids: Sequence[int],
+        lang: str,
+        *,
+        stage: str | None = None,
+        cancelled_since: datetime,
+    ) -> list[FeedText]:
+        """The stored events of these initiatives in feed order; cancelled ones only while
+        recent (a withdrawn initiative disappears from feeds 30 days after)."""
+        column = FeedEventRow.vevent_en if lang == "en" else FeedEventRow.vevent_nl
+        result: list[FeedText] = []
+        ids = list(initiative_ids)
+        for i in range(0, len(ids), 900):
+            query = (
+                select(column, FeedEventRow.changed_at, FeedEventRow.status)
+                .where(FeedEventRow.initiative_id.in_(ids[i : i + 900]))
+                .order_by(FeedEventRow.initiative_id, FeedEventRow.start, FeedEventRow.key)
+            )
+            if stage is not None:
+                query = query.where(FeedEventRow.stage == stage)
+            for text, changed_at, status in self.session.execute(query):
+                if status != "CANCELLED" or changed_at >= cancelled_since:
+                    result.append(FeedText(text, changed_at))
+        return result
+
+    # -- feed tokens -----------------------------------------------------------------------------
+    def add_token(self, *, name: str, entities: list[str], token_hash: str, now: datetime) -> None:
+        self.session.add(
+            FeedTokenRow(name=name, entities=entities, token_hash=token_hash, created_at=now)
+        )
+
+    def token_exists(self, name: str) -> bool:
+        query = select(FeedTokenRow.id).where(FeedTokenRow.name == name)
+        return self.session.scalar(query) is not None
+
+    def token_entities(self, token_hash: str) -> frozenset[str] | None:
+        row = self.session.scalar(
+            select(FeedTokenRow).where(
+                FeedTokenRow.token_hash == token_hash, FeedTokenRow.revoked_at.is_(None)
+            )
+        )
+        return None if row is None else frozenset(row.entities)
+
+    def revoke_token(self, name: str, *, now: datetime) -> bool:
+        row = self.session.scalar(
+            select(FeedTokenRow).where(FeedTokenRow.name == name, FeedTokenRow.revoked_at.is_(None))
+        )
+        if row is None:
+            return False
+        row.revoked_at = now
+        return True
+
+    def initiative_ids(self, slugs: Sequence[str]) -> dict[str, int]:
+        rows = self.session.execute(
+            select(InitiativeRow.slug, InitiativeRow.id).where(InitiativeRow.slug.in_(slugs))
+        )
+        return {slug: id_ for slug, id_ in rows}  # noqa: C416 (Row)
