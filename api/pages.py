@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
@@ -31,6 +32,7 @@ PAGE_TEXT = {
         "expected": "verwacht",
         "status": "Status",
         "report": "Weekrapport",
+        "subscribe": "Abonneren op de kalender",
         "findings": "Opmerkingen",
         "language": "Taal",
     },
@@ -45,6 +47,7 @@ PAGE_TEXT = {
         "expected": "expected",
         "status": "Status",
         "report": "Weekly report",
+        "subscribe": "Subscribe to the calendar",
         "findings": "Findings",
         "language": "Language",
     },
@@ -108,16 +111,20 @@ class PageController(Controller):
     @get("/", sync_to_thread=True)
     def programme(
         self,
+        request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
         principal: NamedDependency[Principal],
     ) -> Template:
+        base = str(request.base_url).rstrip("/")
         initiatives, _ = find_initiatives(
             uow, InitiativeFilter(), principal, limit=PROGRAMME_LIMIT, offset=0
         )
         return Template(
             template_name="index.html",
             context={
+                "https": base,
+                "webcal": "webcal://" + base.split("://", 1)[1],
                 "lang": language,
                 "text": PAGE_TEXT[language],
                 "initiatives": [_row(i, language) for i in initiatives],
