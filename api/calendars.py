@@ -100,8 +100,7 @@ def _serve(
     except InvalidInput as exc:
         return _text(400, f"{exc}\n")
     body = calendar(result.name, result.description, [e.text for e in result.events]).encode()
-    modified = max((e.changed_at for e in result.events), default=EPOCH)
-    return _conditional(request, body, modified)
+    return _conditional(request, body, result.changed_at)
 
 
 KIND = Annotated[str | None, QueryParameter(description="decree or order")]

@@ -26,7 +26,7 @@ SEED_DIR = ROOT / "seed"
 SEED_ANNEX = SEED_DIR / "bijlage-beleidsnota-digitalisering-2024-2029.txt"
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
-NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # early on the seed day: before any real clock
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

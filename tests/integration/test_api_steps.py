@@ -494,7 +494,7 @@ def test_the_klip_decree_walks_to_publication_with_actual_dates_and_history(
     # 6: the history lists the creation, then every event and the re-plan, oldest first
     entries = api.history(KLIP)
     end = datetime.now().astimezone()
-    # The seed's creation is stamped with the fixtures' fixed clock (NOW, 09:30 UTC), which may
+    # The seed's creation is stamped with the fixtures' fixed clock (NOW, 00:30 UTC), which may
     # lie after the real time of our steps: compare it apart from the ordering.
     assert [e for e in entries if e.get("event") == "create"] == seeded_history
     ours = [e for e in entries if e.get("event") != "create"]

@@ -18,10 +18,11 @@ def _frame(name: str, description: str) -> tuple[str, str]:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    calendar.add("description", description)
-    calendar.add("x-wr-caldesc", description)
+    for prop, value in (
+        ("name", name), ("x-wr-calname", name),
+        ("description", description), ("x-wr-caldesc", description),
+    ):  # fmt: skip
+        calendar.add(prop, icalendar.vText(value))  # escapes , ; and backslashes
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
     text = calendar.to_ical().decode()

@@ -89,6 +89,9 @@ class Feed:
     name: str
     description: str
     events: list[FeedText]
+    # Last-Modified: the latest change to any feed, so that an event leaving this one (hidden,
+    # expired, filtered out) never looks unmodified to If-Modified-Since.
+    changed_at: datetime
 
 
 FEED_TEXT = {
@@ -138,8 +141,8 @@ def feed(
         ids = [initiative.id] if initiative.id is not None else []
         name = short_title(initiative.title)
     elif scope == "entity":
-        names = uow.initiatives.entity_names([key or ""])
-        if not names:
+        names = {slug: n for slug, n, _ in uow.initiatives.entities(audience) if slug == key}
+        if not names:  # unknown, or involved only in initiatives this feed may not show
             raise NotFound("entity", key or "")
         filters = InitiativeFilter(kind=kind, entity=key, visible_to=audience)
         ids = uow.initiatives.ids(filters)
@@ -155,7 +158,12 @@ def feed(
     if status is not None:
         ids = _with_status(uow, ids, status, now)
     texts = uow.feeds.texts(ids, lang, stage=stage, cancelled_since=now - WITHDRAWN_SHOWN)
-    return Feed(name, FEED_TEXT["about"].get(lang), texts)
+    return Feed(
+        name,
+        FEED_TEXT["about"].get(lang),
+        texts,
+        uow.feeds.last_change(now=now, cancelled_for=WITHDRAWN_SHOWN),
+    )
 
 
 def _with_status(uow: UnitOfWork, ids: list[int], status: str, now: datetime) -> list[int]:

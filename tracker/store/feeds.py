@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow
@@ -56,6 +56,23 @@ class FeedRepository:
                 if status != "CANCELLED" or changed_at >= cancelled_since:
                     result.append(FeedText(text, changed_at))
         return result
+
+    def last_change(self, *, now: datetime, cancelled_for: timedelta) -> datetime:
+        """The latest moment any feed could have changed: an event's change, an initiative's
+        (visibility, metadata), or a cancelled event dropping out after `cancelled_for`."""
+        latest = [
+            self.session.scalar(select(func.max(FeedEventRow.changed_at))),
+            self.session.scalar(select(func.max(InitiativeRow.updated_at))),
+            self.session.scalar(
+                select(func.max(FeedEventRow.changed_at)).where(
+                    FeedEventRow.status == "CANCELLED",
+                    FeedEventRow.changed_at <= now - cancelled_for,
+                )
+            ),
+        ]
+        expired = latest[2] + cancelled_for if latest[2] is not None else None
+        moments = [m for m in (latest[0], latest[1], expired) if m is not None]
+        return max(moments, default=datetime(2000, 1, 1, tzinfo=UTC))
 
     # -- feed tokens -----------------------------------------------------------------------------
     def add_token(self, *, name: str, entities: list[str], token_hash: str, now: datetime) -> None:
