@@ -247,6 +247,7 @@ class InitiativeController(Controller):
             legal_deadlines=None
             if data.legal_deadlines is None
             else [LegalDeadline(d.text, d.date) for d in data.legal_deadlines],
+            entry_into_force=data.entry_into_force,
         )
         with database.uow(write=True) as uow:
             initiative = edit_initiative(

@@ -76,6 +76,7 @@ class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
     is_public: bool | None = None
     council_of_state_term: str | None = None
     legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] | None = None
+    entry_into_force: date | None = None  # when the act says so; else publication + 10 days
 
 
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -210,3 +210,20 @@ def test_non_public_initiatives_leave_no_trace_for_the_public(seeded: Database):
         }
         assert seen["geheime-dienst-vlaanderen"] == 1
         assert "vertrouwelijk" in client.get("/", headers=coordinator).text
+
+
+def test_an_entry_into_force_set_by_the_act_replaces_publication_plus_ten_days(seeded: Database):
+    coordinator = token_for(seeded, "coordinator", "coordinator")
+    with TestClient(create_app(seeded)) as client:
+        before = client.get(f"/api/initiatives/{KLIP}")
+        # Seeded on 2026-11-23, the publication is expected in 2027: in force after the deadline.
+        assert before.json()["entry_into_force"] > "2025-11-12"
+        edited = client.patch(
+            f"/api/initiatives/{KLIP}",
+            json={"entry_into_force": "2025-11-12"},
+            headers={**coordinator, "If-Match": before.headers["etag"]},
+        )
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["entry_into_force"] == "2025-11-12"
+        history = client.get(f"/api/initiatives/{KLIP}/history").json()["entries"]
+        assert (history[-1]["event"], history[-1]["note"]) == ("edit", "entry_into_force")

@@ -196,7 +196,10 @@ class Initiative:
 
 
 # Metadata an edit may change, and how each is written in an edit's details (JSON).
-EDITABLE = ("title", "summary", "entities", "is_public", "council_of_state_term", "legal_deadlines")
+EDITABLE = (
+    "title", "summary", "entities", "is_public", "council_of_state_term", "legal_deadlines",
+    "entry_into_force",
+)  # fmt: skip
 
 
 def metadata_values(initiative: Initiative, fields: list[str]) -> dict[str, Any]:
@@ -209,6 +212,8 @@ def metadata_values(initiative: Initiative, fields: list[str]) -> dict[str, Any]
             ]
         elif name == "entities":
             value = list(value)
+        elif name == "entry_into_force":
+            value = value.isoformat() if value else None
         values[name] = value
     return values
 
@@ -220,4 +225,6 @@ def restore_metadata(initiative: Initiative, values: dict[str, Any]) -> None:
                 LegalDeadline(d["text"], date.fromisoformat(d["date"]) if d["date"] else None)
                 for d in value
             ]
+        elif name == "entry_into_force":
+            value = date.fromisoformat(value) if value else None
         setattr(initiative, name, value)

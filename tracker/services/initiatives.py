@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from tracker.clock import brussels_day
 from tracker.domain.access import Principal
@@ -181,6 +181,7 @@ class InitiativeEdit:
     is_public: bool | None = None
     council_of_state_term: str | None = None
     legal_deadlines: list[LegalDeadline] | None = None
+    entry_into_force: date | None = None
 
 
 def edit_initiative(
@@ -199,7 +200,9 @@ def edit_initiative(
     if edit.title is not None:
         edit.title = _title(edit.title)
     changed = []
-    for name in ("title", "summary", "entities", "is_public", "council_of_state_term"):
+    for name in (
+        "title", "summary", "entities", "is_public", "council_of_state_term", "entry_into_force",
+    ):  # fmt: skip
         value = getattr(edit, name)
         if value is not None and value != getattr(initiative, name):
             setattr(initiative, name, value)
@@ -217,7 +220,7 @@ def edit_initiative(
         raise InvalidInput("title", "an initiative with this title exists already")
     if not changed:
         return initiative
-    if {"legal_deadlines", "council_of_state_term"} & set(changed):
+    if {"legal_deadlines", "council_of_state_term", "entry_into_force"} & set(changed):
         refresh_plan_findings(initiative, catalogue())
         refresh_forecast(initiative, brussels_day(now))
     uow.initiatives.save(initiative, now=now)
