@@ -8,14 +8,11 @@ processes and database connections.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from tests.conftest import BACKENDS, NOW, POSTGRES_URL, ROOT, SEED_DIR, postgres_schema, token_for
+from tests.server import free_port, stop, wait_until_healthy
 from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.db import make_engine
@@ -358,42 +356,6 @@ class Server:
         return httpx.Client(base_url=self.url, timeout=TIMEOUT, headers=self.auth)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"tracker serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            response = httpx.get(f"{url}/health", timeout=2)
-            if response.status_code == 200:
-                body: dict[str, Any] = response.json()
-                return body
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"tracker serve did not answer /health within 30 s:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    # The workers are in the server's own process group (start_new_session): none may outlive it.
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]:
     """`tracker serve --workers 2` over a fresh migrated and seeded database."""
@@ -423,7 +385,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
             check=True,
         )
         token = created.stdout.strip()
-        port = _free_port()
+        port = free_port()
         log = folder / "server.log"
         out = stack.enter_context(log.open("wb"))
         process = subprocess.Popen(
@@ -436,11 +398,11 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            health = _wait_until_healthy(process, base, log)
+            health = wait_until_healthy(process, base, log)
             assert health["database"] == request.param
             yield Server(base, request.param, {"Authorization": f"Bearer {token}"}, log)
         finally:
-            _stop(process)
+            stop(process)
 
 
 def _together(

@@ -34,12 +34,9 @@ import logging
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -63,6 +60,7 @@ from tests.conftest import (
     postgres_schema,
     token_for,
 )
+from tests.server import free_port, stop, wait_until_healthy
 from tracker.clock import today, utc_now
 from tracker.errors import NotFound
 from tracker.services.feeds import create_feed_token, feed, revoke_feed_token
@@ -1178,13 +1176,6 @@ def test_feed_tokens_are_redacted_from_access_log_records():
     assert any(isinstance(f, RedactFeedTokens) for f in logging.getLogger("uvicorn.access").filters)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
     """`tracker feed-token create` and `revoke`, and `tracker serve`'s access log."""
@@ -1224,7 +1215,7 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
         token = match.group(1)
         assert token not in created.stderr
 
-        port = _free_port()
+        port = free_port()
         log = tmp_path / "server.log"
         out = stack.enter_context(log.open("wb"))
         process = subprocess.Popen(
@@ -1235,9 +1226,9 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        stack.callback(_stop, process)
+        stack.callback(stop, process)
         base = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(process, base, log)
+        wait_until_healthy(process, base, log)
         with httpx.Client(base_url=base, timeout=30) as http:
             answer = http.get(f"/calendars/private/{token}/programme.ics?lang=en")
             assert answer.status_code == 200
@@ -1247,33 +1238,9 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
             tracker("feed-token", "revoke", "redactie")
             gone = http.get(f"/calendars/private/{token}/programme.ics")
             assert (gone.status_code, gone.text) == (404, "Not found\n")
-        _stop(process)
+        stop(process)
         logged = log.read_text(errors="replace")
         assert token not in logged
         assert token.removeprefix("wgf_") not in logged
         assert logged.count("/calendars/private/***/programme.ics") >= 2, logged
         assert "/calendars/private/***/entities/vvsg.ics" in logged, logged
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"tracker serve exited:\n{log.read_text()}")
-        with suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"tracker serve did not answer /health within 30 s:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)

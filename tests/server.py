@@ -1,0 +1,52 @@
+"""A real `tracker serve` process for tests that need one (concurrency, access logs)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> dict[str, Any]:
+    """The /health answer once the server gives one; fails the test after 30 s or an exit."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"tracker serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            response = httpx.get(f"{url}/health", timeout=2)
+            if response.status_code == 200:
+                body: dict[str, Any] = response.json()
+                return body
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"tracker serve did not answer /health within 30 s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    # The workers are in the server's own process group (start_new_session): none may outlive it.
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
