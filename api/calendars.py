@@ -26,7 +26,6 @@ from tracker.services.feeds import feed, feed_audience
 from tracker.store.uow import UnitOfWork
 
 CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8"
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 SCOPES = {"initiatives": "initiative", "entities": "entity", "stages": "stage"}
 
 
