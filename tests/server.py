@@ -7,12 +7,18 @@ import signal
 import socket
 import subprocess
 import time
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.conftest import NOW, POSTGRES_URL, SEED_DIR, postgres_schema
+from tracker.services.importing import seed
+from tracker.store import migrate
+from tracker.store.db import make_engine
+from tracker.store.uow import Database
 
 
 def free_port() -> int:
@@ -50,3 +56,22 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     # The workers are in the server's own process group (start_new_session): none may outlive it.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+def seeded_database_url(stack: ExitStack, backend: str, folder: Path) -> str:
+    """A migrated database with the seed imported at NOW, for a server process: a SQLite file
+    in `folder`, or a throwaway PostgreSQL schema that `stack` drops afterwards."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'server.sqlite3'}"
+    else:
+        schema = stack.enter_context(postgres_schema())
+        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    database = Database(make_engine(url))
+    try:
+        migrate.upgrade(database.engine)
+        with database.uow(write=True) as uow:
+            seed(uow, SEED_DIR, actor="test", now=NOW)
+            uow.commit()
+    finally:
+        database.dispose()
+    return url

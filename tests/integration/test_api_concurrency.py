@@ -22,11 +22,8 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from tests.conftest import BACKENDS, NOW, POSTGRES_URL, ROOT, SEED_DIR, postgres_schema, token_for
-from tests.server import free_port, stop, wait_until_healthy
-from tracker.services.importing import seed
-from tracker.store import migrate
-from tracker.store.db import make_engine
+from tests.conftest import BACKENDS, ROOT, token_for
+from tests.server import free_port, seeded_database_url, stop, wait_until_healthy
 from tracker.store.uow import Database
 
 PROBLEM = "application/problem+json"
@@ -361,19 +358,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
     """`tracker serve --workers 2` over a fresh migrated and seeded database."""
     folder = tmp_path_factory.mktemp("server")
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{folder / 'server.sqlite3'}"
-        else:
-            schema = stack.enter_context(postgres_schema())
-            url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        database = Database(make_engine(url))
-        try:
-            migrate.upgrade(database.engine)
-            with database.uow(write=True) as uow:
-                seed(uow, SEED_DIR, actor="test", now=NOW)
-                uow.commit()
-        finally:
-            database.dispose()
+        url = seeded_database_url(stack, request.param, folder)
         env = {**os.environ, "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
         created = subprocess.run(
             [TRACKER, "token", "create", "--name", "last", "--role", "coordinator"],

@@ -54,19 +54,14 @@ from api.logs import RedactFeedTokens
 from tests.conftest import (
     BACKENDS,
     NOW,
-    POSTGRES_URL,
     ROOT,
-    SEED_DIR,
-    postgres_schema,
     token_for,
 )
-from tests.server import free_port, stop, wait_until_healthy
+from tests.server import free_port, seeded_database_url, stop, wait_until_healthy
 from tracker.clock import today, utc_now
 from tracker.errors import NotFound
 from tracker.services.feeds import create_feed_token, feed, revoke_feed_token
 from tracker.services.forecasts import refresh_all
-from tracker.services.importing import seed
-from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.tables import FeedEventRow
 from tracker.store.uow import Database
@@ -1180,19 +1175,7 @@ def test_feed_tokens_are_redacted_from_access_log_records():
 def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
     """`tracker feed-token create` and `revoke`, and `tracker serve`'s access log."""
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
-        else:
-            schema = stack.enter_context(postgres_schema())
-            url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        database = Database(make_engine(url))
-        try:
-            migrate.upgrade(database.engine)
-            with database.uow(write=True) as uow:
-                seed(uow, SEED_DIR, actor="test", now=NOW)
-                uow.commit()
-        finally:
-            database.dispose()
+        url = seeded_database_url(stack, backend, tmp_path)
         env = {**os.environ, "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
 
         def tracker(*args: str) -> subprocess.CompletedProcess[str]:
