@@ -57,22 +57,22 @@ class WorkflowEngine:
 
     def fire(self, initiative: Initiative, event: str) -> str:
         """The state the initiative reaches with `event`, or TransitionRefused with the rule."""
-        allowed = self.allowed_events(initiative)
         if event not in catalogue().events:
-            raise TransitionRefused("unknown_event", event, initiative.state, allowed)
-        if event not in self.machine.events:
-            raise TransitionRefused("not_in_workflow", event, initiative.state, allowed)
-        if initiative.state not in self.definition.states:
-            raise TransitionRefused("unknown_state", event, initiative.state, allowed)
-        subject = _Subject(initiative.state, initiative)
-        try:
-            moved = self.machine.events[event].trigger(subject)
-        except MachineError:
-            moved = False
-        if not moved:
+            code = "unknown_event"
+        elif event not in self.machine.events:
+            code = "not_in_workflow"
+        elif initiative.state not in self.definition.states:
+            code = "unknown_state"
+        else:
+            subject = _Subject(initiative.state, initiative)
+            try:
+                if self.machine.events[event].trigger(subject):
+                    return subject.state
+            except MachineError:
+                pass
             code = "final_state" if self.is_final(initiative.state) else "not_allowed_now"
-            raise TransitionRefused(code, event, initiative.state, allowed)
-        return subject.state
+        # The allowed events are worked out only for a refusal, off the path of every step.
+        raise TransitionRefused(code, event, initiative.state, self.allowed_events(initiative))
 
     def allowed_events(self, initiative: Initiative) -> list[str]:
         """The events that would move the initiative now, in workflow order."""

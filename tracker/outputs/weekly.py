@@ -162,8 +162,8 @@ def weekly_report(
     moment = report_moment(week, requested, now)
     cat = catalogue()
     completed_by = {stage: d.completed_by for stage, d in cat.stages.items()}
-    initiatives, _ = uow.initiatives.find(
-        InitiativeFilter(entity=entity, visible_to=visibility(principal)), limit=10**9, offset=0
+    initiatives = uow.initiatives.all(
+        InitiativeFilter(entity=entity, visible_to=visibility(principal))
     )
     if not initiatives:
         raise InvalidQuery("entity" if entity else "as_of", "no initiatives to report on")

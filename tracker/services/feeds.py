@@ -169,9 +169,9 @@ def feed(
 def _with_status(uow: UnitOfWork, ids: list[int], status: str, now: datetime) -> list[int]:
     if status not in {s.value for s in Status}:
         raise InvalidInput("status", f"one of {', '.join(s.value for s in Status)}")
-    initiatives, _ = uow.initiatives.find(InitiativeFilter(), limit=10**9, offset=0)
     today = brussels_day(now)
-    wanted = set(ids)
     return [
-        i.id for i in initiatives if i.id in wanted and assessment(i, today).status.value == status
+        i.id
+        for i in uow.initiatives.by_ids(ids)
+        if i.id is not None and assessment(i, today).status.value == status
     ]

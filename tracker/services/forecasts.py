@@ -24,7 +24,7 @@ def refresh_all(uow: UnitOfWork, now: datetime) -> Refreshed:
     Forecasts are derived data: writing them does not change an initiative's version, so an
     editor's If-Match stays valid across the daily refresh.
     """
-    initiatives, _ = uow.initiatives.find(InitiativeFilter(), limit=10**9, offset=0)
+    initiatives = uow.initiatives.all(InitiativeFilter())
     moved = []
     for initiative in initiatives:
         if refresh_forecast(initiative, brussels_day(now)):

@@ -110,6 +110,19 @@ class InitiativeRepository:
     def entity_slugs(self, initiative: Initiative) -> set[str]:
         return {slugify(name) for name in initiative.entities}
 
+    def all(self, filters: InitiativeFilter) -> list[Initiative]:
+        """Every initiative that passes the filters, in order."""
+        return self.by_ids(self.ids(filters))
+
+    def by_ids(self, ids: list[int]) -> list[Initiative]:
+        result: list[Initiative] = []
+        for chunk in _chunks(ids):
+            rows = self.session.scalars(
+                self._query().where(InitiativeRow.id.in_(chunk)).order_by(InitiativeRow.id)
+            )
+            result += [_to_domain(r) for r in rows]
+        return result
+
     def ids(self, filters: InitiativeFilter) -> list[int]:
         """The ids of the initiatives that pass the filters, in order (no objects loaded)."""
         return list(self.session.scalars(self._filtered(filters).order_by(InitiativeRow.id)))
