@@ -7,6 +7,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
@@ -19,12 +20,13 @@ from api.problems import EXCEPTION_HANDLERS
 from api.reports import ReportController
 from api.schemas import Health
 from api.workflows import WorkflowController
+from tracker.outputs.templating import environment
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
 
 MAX_BODY_BYTES = 256 * 1024
-TEMPLATES = PROJECT_ROOT / "templates"
+STATIC = PROJECT_ROOT / "static"
 
 
 @get("/health", sync_to_thread=True, tags=["health"], summary="Liveness and database check")
@@ -50,8 +52,13 @@ def create_app(database: Database | None = None) -> Litestar:
             CalendarController,
             CalendarsController,
             PageController,
+            create_static_files_router(
+                path="/static", directories=[STATIC], include_in_schema=False, cache_control=None
+            ),
         ],
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            instance=JinjaTemplateEngine.from_environment(environment())
+        ),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         state=State({"database": db}),

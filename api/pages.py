@@ -1,132 +1,469 @@
-"""Server-rendered pages (jinja2 templates in templates/)."""
+"""The web pages: programme, initiative, entity, weekly report and sign-in (jinja2 templates).
+
+The pages read and write through the same use cases as the API; a form step obeys the same
+rules and shows the same refusal the API would give.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from litestar import Controller, Request, get
-from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
 
-from tracker.clock import today
+from api.problems import describe
+from api.session import form_key, page_principal, session_cookie, session_token, valid_form
+from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
-from tracker.domain.model import Initiative
-from tracker.forecasting import assessment
-from tracker.i18n import format_window
-from tracker.services.initiatives import find_initiatives
+from tracker.domain.model import Kind
+from tracker.domain.status import Status
+from tracker.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
+from tracker.messages import WARNING_TEMPLATES, warning_message
+from tracker.outputs.page_text import TEXT
+from tracker.outputs.pages import history_rows, programme, stage_timeline, status_of
+from tracker.outputs.render import STATUS_ORDER as REPORT_STATUS_ORDER
+from tracker.outputs.render import TEXT as REPORT_TEXT
+from tracker.outputs.timeline import STATUS_ORDER, STATUS_SHAPES
+from tracker.outputs.weekly import weekly_report
+from tracker.services.history import history
+from tracker.services.initiatives import (
+    find_initiatives,
+    may_write,
+    readable_initiative,
+    visibility,
+)
+from tracker.services.steps import options, record_event
+from tracker.services.tokens import authenticate
 from tracker.store.repository import InitiativeFilter
-from tracker.store.uow import UnitOfWork
-from tracker.views import STATUS_LABELS, FindingView, finding_view
+from tracker.store.uow import Database, UnitOfWork
+from tracker.views import STATUS_LABELS, initiative_view
+from tracker.weeks import IsoWeek
 from workflows.definitions import catalogue
 
-PAGE_TEXT = {
-    "nl": {
-        "programme": "Programma regelgevingsinitiatieven",
-        "count": "{n} initiatieven",
-        "caption": "Initiatieven met hun huidige stap en de volgende geplande stap",
-        "initiative": "Initiatief",
-        "kind": "Soort",
-        "state": "Huidige stap",
-        "next": "Volgende geplande stap",
-        "expected": "verwacht",
-        "status": "Status",
-        "report": "Weekrapport",
-        "subscribe": "Abonneren op de kalender",
-        "findings": "Opmerkingen",
-        "language": "Taal",
-    },
-    "en": {
-        "programme": "Programme of regulatory initiatives",
-        "count": "{n} initiatives",
-        "caption": "Initiatives with their current step and the next planned step",
-        "initiative": "Initiative",
-        "kind": "Kind",
-        "state": "Current step",
-        "next": "Next planned step",
-        "expected": "expected",
-        "status": "Status",
-        "report": "Weekly report",
-        "subscribe": "Subscribe to the calendar",
-        "findings": "Findings",
-        "language": "Language",
-    },
-}
 PROGRAMME_LIMIT = 10_000
+STEP_FIELDS = ("event", "occurred_on", "reference", "note", "version")
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-@dataclass(frozen=True, slots=True)
-class NextStep:
-    label: str
-    planned: str
-    forecast: str | None
+class PageError(Exception):
+    """A page that cannot be shown: rendered as a friendly page with a way back."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
 
 
-@dataclass(frozen=True, slots=True)
-class ProgrammeRow:
-    slug: str
-    title: str
-    kind_label: str
-    state_label: str
-    status_label: str
-    entities: list[str]
-    next: NextStep | None
-    findings: list[FindingView]
+def _switch_url(request: Request[Any, Any, Any], lang: str) -> str:
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    query["lang"] = "en" if lang == "nl" else "nl"
+    return f"{request.url.path}?{urlencode(query)}"
 
 
-def _next_step(initiative: Initiative, lang: str) -> NextStep | None:
-    stages = [s.value for s in initiative.procedure]
-    start = stages.index(initiative.state) if initiative.state in stages else len(stages)
-    for stage in initiative.procedure[start:]:
-        milestone = initiative.milestones[stage]
-        planned, expected = milestone.planned, milestone.forecast
-        if planned is not None:
-            return NextStep(
-                catalogue().stages[stage].label.get(lang),
-                format_window(planned.earliest, planned.latest, planned.text, lang),
-                None
-                if expected is None
-                else format_window(expected.earliest, expected.latest, expected.text, lang),
-            )
-    return None
+def _base(
+    request: Request[Any, Any, Any], principal: Principal, lang: str, **context: Any
+) -> dict[str, Any]:
+    """What every page needs: language, the switch, who is signed in, the form key."""
+    base = str(request.base_url).rstrip("/")
+    return {
+        "lang": lang,
+        "text": TEXT[lang],
+        "switch_url": _switch_url(request, lang),
+        "principal": principal,
+        "form_key": form_key(session_token(request)),
+        "here": request.url.path,
+        "https": base,
+        "webcal": "webcal://" + base.split("://", 1)[1],
+        "status_shapes": {s.value: shape for s, shape in STATUS_SHAPES.items()},
+        "status_labels": {s.value: label.get(lang) for s, label in STATUS_LABELS.items()},
+        "status_order": [s.value for s in STATUS_ORDER],
+        **context,
+    }
 
 
-def _row(initiative: Initiative, lang: str) -> ProgrammeRow:
-    cat = catalogue()
-    return ProgrammeRow(
-        slug=initiative.slug,
-        title=initiative.title,
-        kind_label=cat.workflows[initiative.kind].label.get(lang),
-        state_label=cat.state_label(initiative.state, lang),
-        status_label=STATUS_LABELS[assessment(initiative, today()).status].get(lang),
-        entities=initiative.entities,
-        next=_next_step(initiative, lang),
-        findings=[finding_view(f, lang) for f in initiative.findings],
+def error_page(
+    request: Request[Any, Any, Any], lang: str, error: PageError, principal: Principal
+) -> Template:
+    return Template(
+        template_name="error.html",
+        context=_base(request, principal, lang, error=error),
+        status_code=error.status,
     )
+
+
+def not_found_page(request: Request[Any, Any, Any], lang: str, principal: Principal) -> Template:
+    text = TEXT[lang]
+    return error_page(
+        request, lang, PageError(404, text["not_found"], text["not_found_detail"]), principal
+    )
+
+
+def _choice(field: str, value: str | None, allowed: list[str], lang: str) -> str | None:
+    if not value:
+        return None
+    if value not in allowed:
+        raise PageError(
+            400,
+            TEXT[lang]["filters"],
+            f"{field}: '{value}' ({', '.join(allowed)})",
+        )
+    return value
+
+
+def page_language(lang: FromQuery[str | None] = None) -> str:
+    """Dutch unless the reader chose English with the switch (the browser's language is not
+    asked: the pages are those of a Flemish government)."""
+    return "en" if lang == "en" else "nl"
 
 
 class PageController(Controller):
     include_in_schema = False
+    dependencies = {"language": Provide(page_language, sync_to_thread=False)}  # noqa: RUF012
+
+    def _programme_page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        principal: Principal,
+        lang: str,
+        *,
+        entity: str | None,
+        kind: str | None,
+        status: str | None,
+        template: str,
+        **context: Any,
+    ) -> Template:
+        kind = _choice("kind", kind, [k.value for k in Kind], lang)
+        status = _choice("status", status, [s.value for s in Status], lang)
+        initiatives, _ = find_initiatives(
+            uow,
+            InitiativeFilter(kind=Kind(kind) if kind else None, entity=entity),
+            principal,
+            limit=PROGRAMME_LIMIT,
+            offset=0,
+        )
+        day = today()
+        if status:
+            initiatives = [i for i in initiatives if status_of(i, day).value == status]
+        visible = {s: n for s, n, _ in uow.initiatives.entities(visibility(principal))}
+        here = request.url.path
+        status_links = {
+            s.value: here + "?" + urlencode(
+                {"lang": lang, "status": s.value, "kind": kind or "",
+                 "entity": entity if here == "/" and entity else ""}
+            )
+            for s in Status
+        }  # fmt: skip
+        return Template(
+            template_name=template,
+            context=_base(
+                request,
+                principal,
+                lang,
+                programme=programme(initiatives, day, lang),
+                entities=visible,
+                kinds={k.value: catalogue().workflows[k].label.get(lang) for k in Kind},
+                selected={"entity": entity or "", "kind": kind or "", "status": status or ""},
+                status_links=status_links,
+                **context,
+            ),
+        )
 
     @get("/", sync_to_thread=True)
-    def programme(
+    def home(
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        database: NamedDependency[Database],
         language: NamedDependency[str],
-        principal: NamedDependency[Principal],
+        entity: FromQuery[str | None] = None,
+        kind: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
     ) -> Template:
-        base = str(request.base_url).rstrip("/")
-        initiatives, _ = find_initiatives(
-            uow, InitiativeFilter(), principal, limit=PROGRAMME_LIMIT, offset=0
-        )
+        principal = page_principal(request, database)
+        try:
+            if entity and not uow.initiatives.entity_names([entity]):
+                return not_found_page(request, language, principal)
+            return self._programme_page(
+                request, uow, principal, language, entity=entity or None, kind=kind,
+                status=status, template="index.html",
+            )  # fmt: skip
+        except PageError as error:
+            return error_page(request, language, error, principal)
+
+    @get("/entities/{entity:str}", sync_to_thread=True)
+    def entity_page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        database: NamedDependency[Database],
+        language: NamedDependency[str],
+        entity: FromPath[str],
+        kind: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+    ) -> Template:
+        principal = page_principal(request, database)
+        names = uow.initiatives.entity_names([entity])
+        if not names:
+            return not_found_page(request, language, principal)
+        try:
+            return self._programme_page(
+                request, uow, principal, language, entity=entity, kind=kind, status=status,
+                template="entity.html", entity_name=names[entity], entity_slug=entity,
+            )  # fmt: skip
+        except PageError as error:
+            return error_page(request, language, error, principal)
+
+    @get("/initiatives/{slug:str}", sync_to_thread=True)
+    def initiative_page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        database: NamedDependency[Database],
+        language: NamedDependency[str],
+        slug: FromPath[str],
+        recorded: FromQuery[str | None] = None,
+        warn: FromQuery[str | None] = None,
+        on: FromQuery[str | None] = None,
+    ) -> Template:
+        principal = page_principal(request, database)
+        try:
+            context = _initiative_context(uow, slug, principal, language)
+        except NotFound:
+            return not_found_page(request, language, principal)
+        notice = None
+        if recorded and recorded in catalogue().events:
+            notice = TEXT[language]["recorded"].format(
+                event=catalogue().event_label(recorded, language)
+            )
+        try:
+            params = {"occurred_on": date.fromisoformat(on)} if on else {}
+        except ValueError:
+            params = {}
+        context["notice"] = notice
+        context["warnings"] = [
+            warning_message(code, params, language)
+            for code in (warn or "").split(",")
+            if code in WARNING_TEMPLATES and params
+        ]
         return Template(
-            template_name="index.html",
-            context={
-                "https": base,
-                "webcal": "webcal://" + base.split("://", 1)[1],
-                "lang": language,
-                "text": PAGE_TEXT[language],
-                "initiatives": [_row(i, language) for i in initiatives],
-            },
+            template_name="initiative.html", context=_base(request, principal, language, **context)
         )
+
+    @post("/initiatives/{slug:str}/events", sync_to_thread=True, status_code=303)
+    def record_step(
+        self,
+        request: Request[Any, Any, Any],
+        data: FormData,
+        database: NamedDependency[Database],
+        language: NamedDependency[str],
+        slug: FromPath[str],
+    ) -> Template | Redirect:
+        """The form's step: the same use case, rules and refusals as the API's POST events."""
+        principal = page_principal(request, database)
+        form = {field: (data.get(field) or "").strip() for field in STEP_FIELDS}
+        if principal.is_anonymous or not valid_form(request, data.get("form_key")):
+            status, error = 403, FormError(TEXT[language]["bad_form"])
+        else:
+            outcome = _submit_step(database, slug, form, principal, language)
+            if isinstance(outcome, str):
+                return Redirect(outcome, status_code=303)
+            status, error = outcome
+        if status == 404:
+            return not_found_page(request, language, principal)
+        with database.uow() as uow:
+            try:
+                context = _initiative_context(uow, slug, principal, language)
+            except NotFound:
+                return not_found_page(request, language, principal)
+        context |= {"form_error": error, "form": form}
+        return Template(
+            template_name="initiative.html",
+            context=_base(request, principal, language, **context),
+            status_code=status,
+        )
+
+    @get("/reports/weekly", sync_to_thread=True)
+    def report_page(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        database: NamedDependency[Database],
+        language: NamedDependency[str],
+        week: FromQuery[str | None] = None,
+        entity: FromQuery[str | None] = None,
+    ) -> Template:
+        principal = page_principal(request, database)
+        try:
+            iso_week = IsoWeek.parse(week) if week else IsoWeek.of(today())
+        except ValueError as exc:
+            error = PageError(400, TEXT[language]["report"], f"week: {exc}")
+            return error_page(request, language, error, principal)
+        if entity and not uow.initiatives.entity_names([entity]):
+            return not_found_page(request, language, principal)
+        try:
+            report = weekly_report(
+                uow, iso_week, principal=principal, now=utc_now(), requested=None,
+                entity=entity or None, lang=language,
+            )  # fmt: skip
+        except InvalidQuery:  # a week before anything was recorded
+            error = PageError(400, TEXT[language]["report"], TEXT[language]["week_without_data"])
+            return error_page(request, language, error, principal)
+
+        def week_link(offset: int) -> str:
+            moved = IsoWeek.of(iso_week.monday + timedelta(weeks=offset))
+            query = {"week": str(moved), "lang": language} | ({"entity": entity} if entity else {})
+            return f"/reports/weekly?{urlencode(query)}"
+
+        downloads = {
+            fmt: "/api/reports/weekly?" + urlencode(
+                {"week": str(iso_week), "format": fmt, "lang": language}
+                | ({"entity": entity} if entity else {})
+            )
+            for fmt in ("html", "csv", "md", "json")
+        }  # fmt: skip
+        return Template(
+            template_name="report.html",
+            context=_base(
+                request,
+                principal,
+                language,
+                r=report,
+                t=REPORT_TEXT[language],
+                report_status_order=REPORT_STATUS_ORDER,
+                iso_week=iso_week,
+                previous_week=week_link(-1),
+                next_week=week_link(1),
+                this_week=str(IsoWeek.of(today())),
+                downloads=downloads,
+                entities={s: n for s, n, _ in uow.initiatives.entities(visibility(principal))},
+                selected_entity=entity or "",
+            ),
+        )
+
+    @get("/signin", sync_to_thread=True)
+    def sign_in_page(
+        self,
+        request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
+        language: NamedDependency[str],
+        next: FromQuery[str | None] = None,
+    ) -> Template:
+        principal = page_principal(request, database)
+        return Template(
+            template_name="signin.html",
+            context=_base(request, principal, language, next=_local(next), error=None),
+        )
+
+    @post("/signin", sync_to_thread=True, status_code=303)
+    def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        data: FormData,
+        database: NamedDependency[Database],
+        language: NamedDependency[str],
+    ) -> Template | Redirect:
+        token = (data.get("token") or "").strip()
+        target = _local(data.get("next"))
+        with database.uow() as uow:
+            principal = authenticate(uow, token) if token else None
+        if principal is None:
+            return Template(
+                template_name="signin.html",
+                context=_base(
+                    request,
+                    page_principal(request, database),
+                    language,
+                    next=target,
+                    error=TEXT[language]["unknown_token"],
+                ),
+                status_code=401,
+            )
+        return Redirect(target, status_code=303, cookies=[session_cookie(request, token)])
+
+    @post("/signout", sync_to_thread=True, status_code=303)
+    def sign_out(
+        self, request: Request[Any, Any, Any], data: FormData, language: NamedDependency[str]
+    ) -> Redirect:
+        # Without the form key another site could sign a user out; harmless, but refused.
+        target = f"/?lang={language}"
+        if not valid_form(request, data.get("form_key")):
+            return Redirect(target, status_code=303)
+        return Redirect(target, status_code=303, cookies=[session_cookie(request, None)])
+
+
+def _local(target: str | None) -> str:
+    """Only a path of this site: never send a signed-in user elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@dataclass(frozen=True, slots=True)
+class FormError:
+    detail: str
+    field: str | None = None
+
+
+def _submit_step(
+    database: Database, slug: str, form: dict[str, str], principal: Principal, lang: str
+) -> str | tuple[int, FormError]:
+    """Record the step: the address to go to next, or the status and error to show."""
+    try:
+        occurred_on = date.fromisoformat(form["occurred_on"])
+    except ValueError:
+        return 422, FormError(f"occurred_on: {TEXT[lang]['bad_date']}", "occurred_on")
+    if not form["version"].isdigit():
+        return 400, FormError(TEXT[lang]["bad_form"])
+    try:
+        with database.uow(write=True) as uow:
+            step = record_event(
+                uow,
+                slug,
+                event=form["event"],
+                occurred_on=occurred_on,
+                reference=form["reference"] or None,
+                note=form["note"] or None,
+                principal=principal,
+                expected_version=int(form["version"]),
+                now=utc_now(),
+            )
+            uow.commit()
+    except TrackerError as exc:
+        described = describe(exc, lang)
+        if described is None:
+            raise
+        stale = isinstance(exc, StaleVersion)
+        detail = TEXT[lang]["stale_form"] if stale else described.detail
+        return described.status, FormError(detail, described.field)
+    query = {"lang": lang, "recorded": step.event.name}
+    if step.warnings:  # shown once on the page the browser is sent to
+        query["warn"] = ",".join(w.code for w in step.warnings)
+        query["on"] = occurred_on.isoformat()
+    return f"/initiatives/{slug}?{urlencode(query)}#history"
+
+
+def _initiative_context(
+    uow: UnitOfWork, slug: str, principal: Principal, lang: str
+) -> dict[str, Any]:
+    initiative = readable_initiative(uow, slug, principal)
+    day = today()
+    can_write = may_write(principal, initiative)
+    return {
+        "initiative": initiative_view(initiative, day, lang),
+        "stage_chart": stage_timeline(initiative, day, lang),
+        "council_term": catalogue().council_terms[initiative.council_of_state_term].label.get(lang),
+        "history": history_rows(history(uow, slug, principal), lang),
+        "options": options(initiative) if can_write else [],
+        "can_write": can_write,
+        "today_iso": day.isoformat(),
+        "form": {},
+        "form_error": None,
+        "notice": None,
+        "warnings": [],
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from http import HTTPStatus
 from typing import Any
 
@@ -135,52 +137,69 @@ def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     return problem_response(request, exc.status_code, exc.detail, headers=exc.headers or None)
 
 
-def on_tracker_error(request: Request[Any, Any, Any], exc: TrackerError) -> Response[Problem]:
+@dataclass(frozen=True, slots=True)
+class Described:
+    """How a use-case error reads to a caller: the API sends it as problem+json, the pages
+    show `detail` next to the form field it names."""
+
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+    reason: str | None = None
+    location: str | None = None
+    headers: dict[str, str] | None = None
+    extra: dict[str, Any] = dc_field(default_factory=dict)
+
+
+def describe(exc: TrackerError, lang: str) -> Described | None:
+    """None for an error no caller can act on (a bug: answered 500)."""
     if isinstance(exc, NotFound):
-        return problem_response(request, 404, str(exc), code=f"{exc.what}-not-found")
+        return Described(404, str(exc), f"{exc.what}-not-found")
     if isinstance(exc, Unauthenticated):
-        return problem_response(
-            request, 401, str(exc), code="unauthenticated", headers={"WWW-Authenticate": "Bearer"}
-        )
+        return Described(401, str(exc), "unauthenticated", headers={"WWW-Authenticate": "Bearer"})
     if isinstance(exc, Forbidden):
-        return problem_response(request, 403, str(exc), code="forbidden")
+        return Described(403, str(exc), "forbidden")
     if isinstance(exc, StaleVersion):
-        return problem_response(
-            request,
+        return Described(
             412,
             f"{exc} Read it again (its ETag) and retry.",
-            code="stale-version",
-            current_version=exc.current,
+            "stale-version",
             headers={"ETag": f'"{exc.current}"'},
+            extra={"current_version": exc.current},
         )
     if isinstance(exc, Refused):
         params = {**exc.params, "state": exc.state, "allowed": exc.allowed}
-        return problem_response(
-            request,
+        return Described(
             409,
-            refusal_message(exc.code, params, _lang(request)),
-            code=exc.code.replace("_", "-"),
-            rule=exc.code,
-            state=exc.state,
-            allowed_events=exc.allowed,
+            refusal_message(exc.code, params, lang),
+            exc.code.replace("_", "-"),
+            extra={"rule": exc.code, "state": exc.state, "allowed_events": exc.allowed},
         )
     if isinstance(exc, InvalidQuery):
-        return problem_response(
-            request,
-            400,
-            str(exc),
-            code="invalid-request",
-            invalid_params=[InvalidParam(exc.field, exc.reason, "query")],
-        )
+        return Described(400, str(exc), "invalid-request", exc.field, exc.reason, "query")
     if isinstance(exc, InvalidInput):
-        return problem_response(
-            request,
-            422,
-            str(exc),
-            code="invalid-content",
-            invalid_params=[InvalidParam(exc.field, exc.reason, "body")],
-        )
-    return on_unexpected(request, exc)
+        return Described(422, str(exc), "invalid-content", exc.field, exc.reason, "body")
+    return None
+
+
+def on_tracker_error(request: Request[Any, Any, Any], exc: TrackerError) -> Response[Problem]:
+    described = describe(exc, _lang(request))
+    if described is None:
+        return on_unexpected(request, exc)
+    extra = dict(described.extra)
+    if described.field is not None:
+        extra["invalid_params"] = [
+            InvalidParam(described.field, described.reason or "", described.location)
+        ]
+    return problem_response(
+        request,
+        described.status,
+        described.detail,
+        code=described.code,
+        headers=described.headers,
+        **extra,
+    )
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:

@@ -23,16 +23,17 @@ def format_date(day: date, lang: str = "nl") -> str:
     return f"{day.day} {MONTHS[language(lang)][day.month - 1]} {day.year}"
 
 
+def format_span(earliest: date | None, latest: date, lang: str = "nl") -> str:
+    """'17 januari 2025 – 31 januari 2025', 'tot 31 januari 2025', or one day."""
+    if earliest is None:
+        return f"{'tot' if language(lang) == 'nl' else 'until'} {format_date(latest, lang)}"
+    if earliest == latest:
+        return format_date(latest, lang)
+    return f"{format_date(earliest, lang)} – {format_date(latest, lang)}"
+
+
 def format_window(earliest: date | None, latest: date | None, text: str, lang: str = "nl") -> str:
     """'17 januari 2025 – 31 januari 2025 (eind januari 2025)'; the text alone when unread."""
     if latest is None:
         return text
-    until = "tot" if language(lang) == "nl" else "until"
-    span = (
-        f"{until} {format_date(latest, lang)}"
-        if earliest is None
-        else format_date(latest, lang)
-        if earliest == latest
-        else f"{format_date(earliest, lang)} – {format_date(latest, lang)}"
-    )
-    return f"{span} ({text})"
+    return f"{format_span(earliest, latest, lang)} ({text})"

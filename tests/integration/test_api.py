@@ -178,7 +178,7 @@ def test_programme_page_lists_every_initiative_in_dutch_and_english(client):
     assert page.headers["content-type"].startswith("text/html")
     html = page.text
     assert '<html lang="nl">' in html
-    assert html.count('href="/api/initiatives/') == 11
+    assert html.count('<tr data-slug="') == 11
     assert "Eerste principiële goedkeuring VR: 11 januari 2025 – 20 januari 2025" in html
     assert "is gepland vóór de vorige stap" in html
     english = client.get("/", params={"lang": "en"}).text

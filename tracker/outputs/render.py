@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
-from functools import cache
 
-import jinja2
 import msgspec
 
-from tracker.i18n import format_date
-from tracker.outputs.weekly import Period, WeeklyReport
-from tracker.store.db import PROJECT_ROOT
+from tracker.outputs.templating import environment
+from tracker.outputs.weekly import WeeklyReport
 from tracker.views import STATUS_LABELS
 
 FORMATS = ("json", "html", "md", "csv")
@@ -104,35 +100,11 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def period_text(period: Period | None, lang: str) -> str:
-    if period is None or period.latest is None:
-        return "—" if period is None else period.text
-    if period.earliest is None:
-        return f"{'tot' if lang == 'nl' else 'until'} {format_date(period.latest, lang)}"
-    if period.earliest == period.latest:
-        return format_date(period.latest, lang)
-    return f"{format_date(period.earliest, lang)} – {format_date(period.latest, lang)}"
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["day"] = lambda d, lang: format_date(d, lang) if isinstance(d, date) else "—"
-    env.filters["period"] = period_text
-    return env
-
-
 def render(report: WeeklyReport, fmt: str) -> str:
     if fmt == "json":
         return msgspec.json.format(msgspec.json.encode(report)).decode() + "\n"
     if fmt in ("html", "md"):
-        template = _environment().get_template(f"report_weekly.{fmt}")
+        template = environment().get_template(f"report_weekly.{fmt}")
         return template.render(
             r=report,
             t=TEXT[report.lang],

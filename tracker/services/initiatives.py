@@ -50,6 +50,10 @@ def _entity_slugs(initiative: Initiative) -> set[str]:
     return {slugify(name) for name in initiative.entities}
 
 
+def may_write(principal: Principal, initiative: Initiative) -> bool:
+    return principal.can_write(_entity_slugs(initiative))
+
+
 def readable_initiative(uow: UnitOfWork, slug: str, principal: Principal) -> Initiative:
     """The initiative, or NotFound when it does not exist or the caller may not see it."""
     initiative = uow.initiatives.get(slug)

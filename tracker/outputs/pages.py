@@ -1,0 +1,166 @@
+"""What the web pages show, computed from the domain objects (the templates only lay it out)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker.clock import BRUSSELS
+from tracker.domain.model import Event, Initiative, PlanChange
+from tracker.domain.status import Status
+from tracker.forecasting import assessment
+from tracker.i18n import format_window
+from tracker.outputs.page_text import TEXT
+from tracker.outputs.timeline import (
+    STATUS_ORDER,
+    STATUS_SHAPES,
+    Timeline,
+    initiative_spec,
+    layout,
+    stage_specs,
+)
+from tracker.views import STATUS_LABELS, FindingView, finding_view
+from workflows.definitions import catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    label: str
+    planned: str
+    forecast: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeRow:
+    slug: str
+    title: str
+    kind_label: str
+    state_label: str
+    status: str
+    status_label: str
+    entities: list[str]
+    next: NextStep | None
+    findings: list[FindingView]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCount:
+    status: str
+    label: str
+    shape: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    rows: list[ProgrammeRow]
+    timeline: Timeline
+    counts: list[StatusCount]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    recorded_at: datetime
+    what: str
+    occurred_on: date | None
+    reference: str | None
+    actor: str
+    note: str | None
+
+
+def _next_step(initiative: Initiative, lang: str) -> NextStep | None:
+    stages = [s.value for s in initiative.procedure]
+    start = stages.index(initiative.state) if initiative.state in stages else len(stages)
+    for stage in initiative.procedure[start:]:
+        milestone = initiative.milestones[stage]
+        planned, expected = milestone.planned, milestone.forecast
+        if planned is not None:
+            return NextStep(
+                catalogue().stages[stage].label.get(lang),
+                format_window(planned.earliest, planned.latest, planned.text, lang),
+                None
+                if expected is None
+                else format_window(expected.earliest, expected.latest, expected.text, lang),
+            )
+    return None
+
+
+def status_of(initiative: Initiative, today: date) -> Status:
+    return assessment(initiative, today).status
+
+
+def programme(initiatives: list[Initiative], today: date, lang: str) -> Programme:
+    """The rows, the timeline and the counts by status of these initiatives."""
+    cat = catalogue()
+    rows, specs = [], []
+    for initiative in initiatives:
+        judged = assessment(initiative, today)
+        state_label = cat.state_label(initiative.state, lang)
+        rows.append(
+            ProgrammeRow(
+                slug=initiative.slug,
+                title=initiative.title,
+                kind_label=cat.workflows[initiative.kind].label.get(lang),
+                state_label=state_label,
+                status=judged.status.value,
+                status_label=STATUS_LABELS[judged.status].get(lang),
+                entities=initiative.entities,
+                next=_next_step(initiative, lang),
+                findings=[finding_view(f, lang) for f in initiative.findings],
+            )
+        )
+        specs.append(
+            initiative_spec(
+                initiative,
+                judged,
+                href=f"/initiatives/{initiative.slug}?lang={lang}",
+                note=f"{cat.workflows[initiative.kind].label.get(lang)} · {state_label}",
+            )
+        )
+    tally = Counter(row.status for row in rows)
+    counts = [
+        StatusCount(s.value, STATUS_LABELS[s].get(lang), STATUS_SHAPES[s], tally[s.value])
+        for s in STATUS_ORDER
+    ]
+    return Programme(rows, layout(specs, today, lang), counts)
+
+
+def stage_timeline(initiative: Initiative, today: date, lang: str) -> Timeline:
+    return layout(stage_specs(initiative, assessment(initiative, today), lang), today, lang)
+
+
+def history_rows(entries: list[Event | PlanChange], lang: str) -> list[HistoryRow]:
+    """Newest first, as people read a history; the API lists them oldest first."""
+    cat = catalogue()
+    rows = []
+    for entry in entries:
+        if isinstance(entry, Event):
+            rows.append(
+                HistoryRow(
+                    recorded_at=entry.recorded_at.astimezone(BRUSSELS),
+                    what=cat.event_label(entry.name, lang),
+                    occurred_on=entry.occurred_on,
+                    reference=entry.reference,
+                    actor=entry.actor,
+                    note=entry.note,
+                )
+            )
+        else:
+            stage = cat.stages[entry.stage].label.get(lang)
+            after = entry.plan_after
+            rows.append(
+                HistoryRow(
+                    recorded_at=entry.recorded_at.astimezone(BRUSSELS),
+                    what=TEXT[lang]["rebaselined" if entry.rebaseline else "replanned"].format(
+                        stage=stage
+                    ),
+                    occurred_on=None,
+                    reference=None
+                    if after is None
+                    else format_window(after.earliest, after.latest, after.text, lang),
+                    actor=entry.actor,
+                    note=entry.reason,
+                )
+            )
+    return sorted(rows, key=lambda r: r.recorded_at, reverse=True)
