@@ -26,7 +26,7 @@ from tracker.errors import (
     Unauthenticated,
 )
 from tracker.i18n import language
-from tracker.messages import refusal_message
+from tracker.messages import input_message, refusal_message
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("api")
@@ -179,7 +179,8 @@ def describe(exc: TrackerError, lang: str) -> Described | None:
     if isinstance(exc, InvalidQuery):
         return Described(400, str(exc), "invalid-request", exc.field, exc.reason, "query")
     if isinstance(exc, InvalidInput):
-        return Described(422, str(exc), "invalid-content", exc.field, exc.reason, "body")
+        detail = input_message(exc.code, exc.field, exc.params, lang) if exc.code else str(exc)
+        return Described(422, detail, "invalid-content", exc.field, exc.reason, "body")
     return None
 
 

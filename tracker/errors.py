@@ -51,10 +51,19 @@ class Refused(TrackerError):
 class InvalidInput(TrackerError):
     """422: a well-formed request whose content cannot be used; `field` names what is wrong."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(
+        self,
+        field: str,
+        reason: str,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.code = code  # a message in tracker.messages that says it in the reader's language
+        self.params = params or {}
 
 
 class InvalidQuery(InvalidInput):

@@ -159,5 +159,17 @@ def refusal_message(code: str, params: dict[str, Any], lang: str = "nl") -> str:
     return _render(template, params, lang)
 
 
+INPUT_TEMPLATES: dict[str, Label] = {
+    "evidence_required": Label(
+        nl="{field}: verplicht voor '{event_label}'.",
+        en="{field}: required for '{event_label}'.",
+    ),
+}
+
+
+def input_message(code: str, field: str, params: dict[str, Any], lang: str = "nl") -> str:
+    return _render(INPUT_TEMPLATES[code], {**params, "field": field}, lang)
+
+
 def warning_message(code: str, params: dict[str, Any], lang: str = "nl") -> str:
     return _render(WARNING_TEMPLATES[code], params, lang)

@@ -28,7 +28,6 @@ a 304 to If-Modified-Since after events left a feed, and unescaped commas in cal
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import logging
 import os
@@ -57,6 +56,7 @@ from tests.conftest import (
     ROOT,
     token_for,
 )
+from tests.npm import NPM_CACHE, npm_file, unavailable
 from tests.server import free_port, seeded_database_url, stop, wait_until_healthy
 from tracker.clock import today, utc_now
 from tracker.errors import NotFound
@@ -71,9 +71,7 @@ SEEDED_AT = "20261123T003000Z"  # NOW of the fixtures
 SEEDED_HTTP_DATE = "Mon, 23 Nov 2026 00:30:00 GMT"
 UID_DOMAIN = os.environ.get("TRACKER_UID_DOMAIN", "wetgevingsplanner.vlaanderen.be")
 TRACKER = ROOT / ".venv" / "bin" / "tracker"
-NPM_CACHE = ROOT / ".cache" / "npm"
 ICALJS = NPM_CACHE / "node_modules" / "ical.js" / "dist" / "ical.js"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 KLIP = "decreet-klip-gipod-verordening"
 DAO = "decreet-platform-digitale-aangifte"
@@ -314,29 +312,9 @@ process.stdout.write(JSON.stringify(result));
 @pytest.fixture(scope="session")
 def icaljs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A node script that parses feeds with ical.js (installed once into .cache/npm)."""
-
-    def unavailable(reason: str) -> None:
-        if IN_CI:
-            pytest.fail(f"ical.js check required in CI: {reason}")
-        pytest.skip(f"ical.js check skipped: {reason}")
-
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        unavailable("node or npm is not on PATH")
-    NPM_CACHE.mkdir(parents=True, exist_ok=True)
-    with (NPM_CACHE / ".install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
-        if not ICALJS.exists():
-            command = [str(npm), "install", "--prefix", str(NPM_CACHE), "ical.js@2"]
-            installed = subprocess.run(
-                [*command, "--no-audit", "--no-fund"],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            if installed.returncode != 0 or not ICALJS.exists():
-                unavailable(f"npm install ical.js@2 failed:\n{installed.stderr[-2000:]}")
+    if shutil.which("node") is None:
+        unavailable("node is not on PATH")
+    npm_file("ical.js@2", "ical.js", "dist/ical.js")
     script = tmp_path_factory.mktemp("icaljs") / "parse.mjs"
     script.write_text(NODE_SCRIPT, encoding="utf-8")
     return script

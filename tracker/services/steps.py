@@ -106,7 +106,9 @@ def record_event(
     evidence = {"reference": reference, "note": note}
     for field in requires:
         if field in evidence and not (evidence[field] or "").strip():
-            raise InvalidInput(field, f"required for '{event}'")
+            raise InvalidInput(
+                field, f"required for '{event}'", code="evidence_required", params={"event": event}
+            )
     completes = _completes(initiative, event)
     from_state = initiative.state
     try:
