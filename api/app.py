@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -15,7 +16,7 @@ from api.calendars import CalendarController, CalendarsController
 from api.deps import DEPENDENCIES
 from api.initiatives import EntityController, InitiativeController
 from api.logs import redact_feed_tokens
-from api.pages import PageController
+from api.pages import PageController, on_unknown_route
 from api.problems import EXCEPTION_HANDLERS
 from api.reports import ReportController
 from api.schemas import Health
@@ -60,7 +61,7 @@ def create_app(database: Database | None = None) -> Litestar:
             instance=JinjaTemplateEngine.from_environment(environment())
         ),
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
         state=State({"database": db}),
         on_shutdown=[db.dispose] if database is None else [],
         request_max_body_size=MAX_BODY_BYTES,

@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from api.problems import describe
+from api.problems import describe, on_http_exception
 from api.session import form_key, page_principal, session_cookie, session_token, valid_form
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
@@ -467,3 +468,13 @@ def _initiative_context(
         "notice": None,
         "warnings": [],
     }
+
+
+def on_unknown_route(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """A browser that follows a dead link gets the friendly page; API clients a problem."""
+    accept = request.headers.get("accept", "")
+    api = request.url.path.startswith(("/api/", "/calendars/", "/schema"))
+    if api or "text/html" not in accept:
+        return on_http_exception(request, exc)
+    language = page_language(request.query_params.get("lang"))
+    return not_found_page(request, language, page_principal(request, request.app.state.database))

@@ -104,6 +104,17 @@ def test_bad_addresses_get_a_friendly_page_with_a_way_back(client, path, status)
     assert 'href="/?lang=nl">← Terug naar het programma' in page.text
 
 
+def test_a_dead_link_gets_the_friendly_page_in_a_browser_and_a_problem_elsewhere(client):
+    browser = client.get("/bestaat/niet", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.status_code == 404
+    assert "← Terug naar het programma" in browser.text
+    api = client.get("/api/bestaat-niet", headers={"Accept": "text/html"})
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+    script = client.get("/bestaat/niet")
+    assert script.headers["content-type"].startswith("application/problem+json")
+
+
 def test_initiative_page_shows_stages_findings_history_and_feeds(client):
     html = client.get(f"/initiatives/{KLIP}").text
     assert html.count('<tr data-stage="') == 9
