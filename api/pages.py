@@ -139,8 +139,11 @@ class PageController(Controller):
         template: str,
         **context: Any,
     ) -> Template:
-        kind = _choice("kind", kind, [k.value for k in Kind], lang)
-        status = _choice("status", status, [s.value for s in Status], lang)
+        try:
+            kind = _choice("kind", kind, [k.value for k in Kind], lang)
+            status = _choice("status", status, [s.value for s in Status], lang)
+        except PageError as error:
+            return error_page(request, lang, error, principal)
         initiatives, _ = find_initiatives(
             uow,
             InitiativeFilter(kind=Kind(kind) if kind else None, entity=entity),
@@ -187,15 +190,12 @@ class PageController(Controller):
         status: FromQuery[str | None] = None,
     ) -> Template:
         principal = page_principal(request, database)
-        try:
-            if entity and not uow.initiatives.entity_names([entity]):
-                return not_found_page(request, language, principal)
-            return self._programme_page(
-                request, uow, principal, language, entity=entity or None, kind=kind,
-                status=status, template="index.html",
-            )  # fmt: skip
-        except PageError as error:
-            return error_page(request, language, error, principal)
+        if entity and not uow.initiatives.entity_names([entity]):
+            return not_found_page(request, language, principal)
+        return self._programme_page(
+            request, uow, principal, language, entity=entity or None, kind=kind, status=status,
+            template="index.html",
+        )  # fmt: skip
 
     @get("/entities/{entity:str}", sync_to_thread=True)
     def entity_page(
@@ -212,13 +212,10 @@ class PageController(Controller):
         names = uow.initiatives.entity_names([entity])
         if not names:
             return not_found_page(request, language, principal)
-        try:
-            return self._programme_page(
-                request, uow, principal, language, entity=entity, kind=kind, status=status,
-                template="entity.html", entity_name=names[entity], entity_slug=entity,
-            )  # fmt: skip
-        except PageError as error:
-            return error_page(request, language, error, principal)
+        return self._programme_page(
+            request, uow, principal, language, entity=entity, kind=kind, status=status,
+            template="entity.html", entity_name=names[entity], entity_slug=entity,
+        )  # fmt: skip
 
     @get("/initiatives/{slug:str}", sync_to_thread=True)
     def initiative_page(

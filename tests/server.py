@@ -8,17 +8,20 @@ import socket
 import subprocess
 import time
 from contextlib import ExitStack, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import NOW, POSTGRES_URL, SEED_DIR, postgres_schema
+from tests.conftest import NOW, POSTGRES_URL, ROOT, SEED_DIR, postgres_schema
 from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
+
+TRACKER = ROOT / ".venv" / "bin" / "tracker"
 
 
 def free_port() -> int:
@@ -75,3 +78,31 @@ def seeded_database_url(stack: ExitStack, backend: str, folder: Path) -> str:
     finally:
         database.dispose()
     return url
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    health: dict[str, Any]
+
+
+def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1) -> Served:
+    """`tracker serve` on a free port over `database_url`, once /health answers; stopped when
+    `stack` closes (or earlier with stop(served.process)). Its output goes to folder/server.log."""
+    port = free_port()
+    log = folder / "server.log"
+    out = stack.enter_context(log.open("wb"))
+    command = [str(TRACKER), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--workers", str(workers)] if workers > 1 else command,
+        env={**os.environ, "TRACKER_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    stack.callback(stop, process)
+    base = f"http://127.0.0.1:{port}"
+    return Served(base, process, log, wait_until_healthy(process, base, log))

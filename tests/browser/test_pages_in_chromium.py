@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import timedelta
@@ -20,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import ROOT, token_for
 from tests.npm import npm_file, unavailable
-from tests.server import free_port, seeded_database_url, stop, wait_until_healthy
+from tests.server import seeded_database_url, serve
 from tracker.clock import today
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
@@ -33,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
 KLIP = "decreet-klip-gipod-verordening"
 DAO = "decreet-platform-digitale-aangifte"
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -57,20 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         database = Database(make_engine(url))
         stack.callback(database.dispose)
         editor = token_for(database, "juristen-adv", "editor", ("agentschap-digitaal-vlaanderen",))
-        port = free_port()
-        log = folder / "server.log"
-        out = stack.enter_context(log.open("wb"))
-        process = subprocess.Popen(
-            [str(TRACKER), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"},
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        stack.callback(stop, process)
-        base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(process, base, log)
+        base = serve(stack, url, folder).base
         yield {"base": base, "token": editor["Authorization"].removeprefix("Bearer ")}
 
 

@@ -23,11 +23,10 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from tests.conftest import BACKENDS, ROOT, token_for
-from tests.server import free_port, seeded_database_url, stop, wait_until_healthy
+from tests.server import TRACKER, seeded_database_url, serve
 from tracker.store.uow import Database
 
 PROBLEM = "application/problem+json"
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
 KLIP = "decreet-klip-gipod-verordening"
 DETAIL = f"/api/initiatives/{KLIP}"
 EVENTS = f"{DETAIL}/events"
@@ -370,24 +369,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
             check=True,
         )
         token = created.stdout.strip()
-        port = free_port()
-        log = folder / "server.log"
-        out = stack.enter_context(log.open("wb"))
-        process = subprocess.Popen(
-            [TRACKER, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            health = wait_until_healthy(process, base, log)
-            assert health["database"] == request.param
-            yield Server(base, request.param, {"Authorization": f"Bearer {token}"}, log)
-        finally:
-            stop(process)
+        served = serve(stack, url, folder, workers=2)
+        assert served.health["database"] == request.param
+        yield Server(served.base, request.param, {"Authorization": f"Bearer {token}"}, served.log)
 
 
 def _together(

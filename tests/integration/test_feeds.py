@@ -57,7 +57,7 @@ from tests.conftest import (
     token_for,
 )
 from tests.npm import NPM_CACHE, npm_file, unavailable
-from tests.server import free_port, seeded_database_url, stop, wait_until_healthy
+from tests.server import TRACKER, seeded_database_url, serve, stop
 from tracker.clock import today, utc_now
 from tracker.errors import NotFound
 from tracker.services.feeds import create_feed_token, feed, revoke_feed_token
@@ -70,7 +70,6 @@ CALENDAR = "text/calendar; charset=utf-8"
 SEEDED_AT = "20261123T003000Z"  # NOW of the fixtures
 SEEDED_HTTP_DATE = "Mon, 23 Nov 2026 00:30:00 GMT"
 UID_DOMAIN = os.environ.get("TRACKER_UID_DOMAIN", "wetgevingsplanner.vlaanderen.be")
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
 ICALJS = NPM_CACHE / "node_modules" / "ical.js" / "dist" / "ical.js"
 
 KLIP = "decreet-klip-gipod-verordening"
@@ -1176,21 +1175,8 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
         token = match.group(1)
         assert token not in created.stderr
 
-        port = free_port()
-        log = tmp_path / "server.log"
-        out = stack.enter_context(log.open("wb"))
-        process = subprocess.Popen(
-            [str(TRACKER), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        stack.callback(stop, process)
-        base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(process, base, log)
-        with httpx.Client(base_url=base, timeout=30) as http:
+        served = serve(stack, url, tmp_path)
+        with httpx.Client(base_url=served.base, timeout=30) as http:
             answer = http.get(f"/calendars/private/{token}/programme.ics?lang=en")
             assert answer.status_code == 200
             assert answer.headers["content-type"] == CALENDAR
@@ -1199,8 +1185,8 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
             tracker("feed-token", "revoke", "redactie")
             gone = http.get(f"/calendars/private/{token}/programme.ics")
             assert (gone.status_code, gone.text) == (404, "Not found\n")
-        stop(process)
-        logged = log.read_text(errors="replace")
+        stop(served.process)  # its log complete
+        logged = served.log.read_text(errors="replace")
         assert token not in logged
         assert token.removeprefix("wgf_") not in logged
         assert logged.count("/calendars/private/***/programme.ics") >= 2, logged
