@@ -14,7 +14,9 @@ from sqlalchemy import text
 
 from api.calendars import CalendarController, CalendarsController
 from api.deps import DEPENDENCIES
+from api.headers import security_headers
 from api.initiatives import EntityController, InitiativeController
+from api.limits import Limits, limit_rate
 from api.logs import redact_feed_tokens
 from api.pages import PageController, on_unknown_route
 from api.problems import EXCEPTION_HANDLERS
@@ -62,7 +64,9 @@ def create_app(database: Database | None = None) -> Litestar:
         ),
         dependencies=DEPENDENCIES,
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
-        state=State({"database": db}),
+        state=State({"database": db, "limits": Limits.from_environment()}),
+        before_request=limit_rate,
+        middleware=[security_headers],
         on_shutdown=[db.dispose] if database is None else [],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

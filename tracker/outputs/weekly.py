@@ -160,18 +160,20 @@ def weekly_report(
     lang: str = "nl",
 ) -> WeeklyReport:
     moment = report_moment(week, requested, now)
+    if entity and not uow.initiatives.entity_names([entity]):
+        raise InvalidQuery("entity", f"unknown entity '{entity}'")
     cat = catalogue()
     completed_by = {stage: d.completed_by for stage, d in cat.stages.items()}
     initiatives = uow.initiatives.all(
         InitiativeFilter(entity=entity, visible_to=visibility(principal))
     )
-    if not initiatives:
-        raise InvalidQuery("entity" if entity else "as_of", "no initiatives to report on")
     ids = [i.id for i in initiatives if i.id is not None]
     events = uow.initiatives.events_of(ids)
     changes = uow.initiatives.plan_changes_of(ids)
     first_record = min((e.recorded_at for log in events.values() for e in log), default=None)
-    if first_record is None or moment < first_record:
+    # Nothing visible (a new tracker, or a reader who may see none) is an empty report; a moment
+    # before the first record is a question the log cannot answer.
+    if first_record is not None and moment < first_record:
         raise InvalidQuery("as_of", "lies before any data was recorded")
     day = moment.astimezone(BRUSSELS).date()
     known: list[_Known] = []

@@ -1,0 +1,77 @@
+"""Rate limits: authenticated writes per token, feed polling per address (429, Retry-After).
+
+Set with TRACKER_WRITE_RATE and TRACKER_FEED_RATE ("120/minute", "off"); see SECURITY.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response
+
+from api.problems import problem_response
+from api.session import session_token
+from tracker.ratelimit import Rate, TokenBuckets
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_WRITE_RATE = "120/minute"
+DEFAULT_FEED_RATE = "60/minute"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    writes: TokenBuckets | None
+    feeds: TokenBuckets | None
+
+    @classmethod
+    def from_environment(cls) -> Limits:
+        def buckets(variable: str, default: str) -> TokenBuckets | None:
+            try:
+                rate = Rate.parse(os.environ.get(variable, default))
+            except ValueError as exc:
+                raise SystemExit(f"{variable}: {exc}") from None
+            return TokenBuckets(rate) if rate else None
+
+        return cls(
+            buckets("TRACKER_WRITE_RATE", DEFAULT_WRITE_RATE),
+            buckets("TRACKER_FEED_RATE", DEFAULT_FEED_RATE),
+        )
+
+
+def _address(request: Request[Any, Any, Any]) -> str:
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
+def _writer(request: Request[Any, Any, Any]) -> str:
+    """The token that writes (API or signed-in page), else the address; only its digest is kept."""
+    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+    token = bearer.strip() if scheme.lower() == "bearer" else session_token(request)
+    if not token:
+        return _address(request)
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def limit_rate(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Litestar before_request: None lets the request through, a 429 answer stops it."""
+    limits: Limits = request.app.state.limits
+    feed = request.url.path.startswith("/calendars/")
+    if request.method in WRITE_METHODS and limits.writes is not None:
+        wait = limits.writes.take(_writer(request))
+    elif feed and request.method in ("GET", "HEAD") and limits.feeds is not None:
+        wait = limits.feeds.take(_address(request))
+    else:
+        return None
+    if wait <= 0:
+        return None
+    retry = {"Retry-After": str(max(1, math.ceil(wait)))}
+    if feed:  # calendar clients read status and Retry-After, not problem documents
+        return Response(b"Too many requests\n", status_code=429, media_type="text/plain",
+                        headers=retry)  # fmt: skip
+    return problem_response(
+        request, 429, f"Too many requests; retry in {retry['Retry-After']} s.",
+        code="rate-limited", headers=retry,
+    )  # fmt: skip
