@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from hypothesis import Phase, settings
@@ -110,7 +110,7 @@ class WorkflowFuzz(RuleBasedStateMachine):
         self.touched: str | None = None  # the initiative the last rule wrote or tried to
         self.tick = 0
 
-    def _now(self) -> Any:
+    def _now(self) -> datetime:
         self.tick += 1
         return NOW + timedelta(seconds=self.tick)
 
