@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from tracker.store import migrate
@@ -29,6 +30,11 @@ REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # early on the seed day: before any real clock
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+# Database round trips vary too much for Hypothesis' deadline. A failing example is kept in
+# .hypothesis/ (gitignored) and replayed first on the next run.
+settings.register_profile("tracker", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "tracker"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -26,7 +26,9 @@ from tracker.services.feeds import create_feed_token, revoke_feed_token
 from tracker.services.forecasts import refresh_all
 from tracker.services.importing import seed
 from tracker.services.tokens import create_token, revoke_token
+from tracker.store import backup as backups
 from tracker.store import migrate
+from tracker.store.backup import BackupError
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
 from tracker.views import annex_view
@@ -103,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     weekly.add_argument("--entity", default=None, help="only this entity's initiatives (slug)")
     weekly.add_argument("--lang", choices=LANGUAGES, default="nl")
     weekly.add_argument("--output", type=Path, default=None, help="write to a file, not stdout")
+
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to a new file, also while the server runs"
+    )
+    backup.add_argument("path", type=Path, help="the backup file to create")
+    restore = commands.add_parser(
+        "restore", help="replace the SQLite database by a backup (stop the server first)"
+    )
+    restore.add_argument("path", type=Path, help="a file made by 'tracker backup'")
 
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default=os.environ.get("TRACKER_HOST", "127.0.0.1"))
@@ -246,6 +257,28 @@ def _report(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def _backup(args: argparse.Namespace) -> None:
+    database = backups.sqlite_file(database_url(), "backup")
+    copied = backups.backup(database, args.path)
+    print(
+        f"{copied.path}: backup of {database} (schema {copied.revision}, "
+        f"{copied.initiatives} initiatives, {copied.events} events)"
+    )
+
+
+def _restore(args: argparse.Namespace) -> None:
+    database = backups.sqlite_file(database_url(), "restore")
+    restored = backups.restore(args.path, database)
+    kept = database.with_name(database.name + backups.KEPT_SUFFIX)
+    print(
+        f"{database}: restored from {args.path} (schema {restored.revision}, "
+        f"{restored.initiatives} initiatives, {restored.events} events)"
+        + (f"; the previous database is kept as {kept}" if kept.exists() else "")
+    )
+    if restored.revision != migrate.head_revision():
+        print("run 'tracker db upgrade' before serving: the backup has an older schema")
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -284,6 +317,10 @@ def run(argv: Sequence[str] | None = None) -> None:
         _report(args)
     elif args.command == "token":
         _token(args)
+    elif args.command == "backup":
+        _backup(args)
+    elif args.command == "restore":
+        _restore(args)
     elif args.command == "serve":
         _serve(args)
 
@@ -291,7 +328,7 @@ def run(argv: Sequence[str] | None = None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         run(argv)
-    except (AnnexError, CommandError, TrackerError) as exc:
+    except (AnnexError, BackupError, CommandError, TrackerError) as exc:
         print(f"tracker: error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

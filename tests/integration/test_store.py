@@ -12,7 +12,16 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import NOW, SEED_ANNEX, SEED_DIR
 from tracker.annex import AnnexError
-from tracker.domain.model import Event, Initiative, Kind, Milestone, Span, Stage, Window
+from tracker.domain.model import (
+    Event,
+    Initiative,
+    Kind,
+    Milestone,
+    PlanChange,
+    Span,
+    Stage,
+    Window,
+)
 from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.repository import InitiativeFilter
@@ -115,16 +124,29 @@ def _store_with_event(database: Database) -> None:
         uow.initiatives.append_event(
             initiative, Event("create", date(2026, 11, 23), NOW, "test", None, "drafting")
         )
+        window = initiative.milestones[Stage.PARLIAMENT].plan
+        uow.initiatives.append_plan_change(
+            initiative,
+            PlanChange(Stage.PARLIAMENT, NOW, "test", "later", False, window, window, None, None),
+        )
         uow.commit()
 
 
-def test_event_log_is_append_only(database: Database):
+@pytest.mark.parametrize("table", ["event_log", "plan_change"])
+def test_the_logs_are_append_only(database: Database, table: str):
     _store_with_event(database)
-    for statement in ("UPDATE event_log SET actor = 'mallory'", "DELETE FROM event_log"):
+    before = _dump(database)
+    for statement in (
+        f"UPDATE {table} SET actor = 'mallory'",
+        f"UPDATE {table} SET id = id + 100",
+        f"DELETE FROM {table}",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as connection:
             connection.execute(text(statement))
+    assert _dump(database) == before
     with database.uow() as uow:
         assert [e.actor for e in uow.initiatives.events("decreet-test")] == ["test"]
+        assert [c.actor for c in uow.initiatives.plan_changes("decreet-test")] == ["test"]
 
 
 def test_recorded_at_keeps_its_instant(database: Database):
