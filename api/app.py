@@ -18,6 +18,7 @@ from api.headers import security_headers
 from api.initiatives import EntityController, InitiativeController
 from api.limits import Limits, limit_rate
 from api.logs import redact_feed_tokens
+from api.openapi import COMPONENTS, StrictStructSchemaPlugin
 from api.pages import PageController, on_unknown_route
 from api.problems import EXCEPTION_HANDLERS
 from api.reports import ReportController
@@ -69,11 +70,13 @@ def create_app(database: Database | None = None) -> Litestar:
         middleware=[security_headers],
         on_shutdown=[db.dispose] if database is None else [],
         request_max_body_size=MAX_BODY_BYTES,
+        plugins=[StrictStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="Wetgevingsplanner API",
             version="0.1.0",
             description="Planning of the regulatory initiatives of the Flemish Government.",
             contact=Contact(name="Wetgevingsplanner"),
             path="/schema",
+            components=COMPONENTS,
         ),
     )

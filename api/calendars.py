@@ -18,8 +18,11 @@ from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.params import FromPath, QueryParameter
 
+from api.openapi import FeedOperation
+from api.problems import INVALID
 from tracker.clock import utc_now
 from tracker.domain.model import Kind, Stage
+from tracker.domain.status import Status
 from tracker.errors import InvalidInput, NotFound
 from tracker.outputs.feeds import calendar
 from tracker.services.feeds import feed, feed_audience
@@ -102,15 +105,32 @@ def _serve(
     return _conditional(request, body, result.changed_at)
 
 
-KIND = Annotated[str | None, QueryParameter(description="decree or order")]
-STATUS = Annotated[str | None, QueryParameter(description="on_track, at_risk, slipped, ...")]
+# The values are documented with schema_extra, not checked by Litestar: the feed itself refuses
+# an unknown value, in plain text like all its answers.
+KIND = Annotated[
+    str | None,
+    QueryParameter(description="decree or order", schema_extra={"enum": [k.value for k in Kind]}),
+]
+STATUS = Annotated[
+    str | None,
+    QueryParameter(
+        description="on_track, at_risk, slipped, ...",
+        schema_extra={"enum": [s.value for s in Status]},
+    ),
+]
 GET_HEAD = [HttpMethod.GET, HttpMethod.HEAD]
 
 
 class CalendarController(Controller):
     tags = ("calendars",)
 
-    @route("/calendars/programme.ics", http_method=GET_HEAD, summary="Every public milestone")
+    @route(
+        "/calendars/programme.ics",
+        http_method=GET_HEAD,
+        summary="Every public milestone",
+        operation_class=FeedOperation,
+        responses=INVALID,
+    )
     async def programme(
         self,
         request: Request[Any, Any, Any],
@@ -126,6 +146,8 @@ class CalendarController(Controller):
     @route(
         "/calendars/private/{token:str}/programme.ics",
         http_method=GET_HEAD,
+        operation_class=FeedOperation,
+        responses=INVALID,
         summary="With a subscriber's feed token: also its entities' non-public milestones",
     )
     async def private_programme(
@@ -144,6 +166,8 @@ class CalendarController(Controller):
     @route(
         "/calendars/{collection:str}/{name:str}",
         http_method=GET_HEAD,
+        operation_class=FeedOperation,
+        responses=INVALID,
         summary="One initiative's, entity's or stage's milestones: "
         "/calendars/initiatives/{slug}.ics, /calendars/entities/{slug}.ics, "
         "/calendars/stages/{stage}.ics",
@@ -163,6 +187,8 @@ class CalendarController(Controller):
     @route(
         "/calendars/private/{token:str}/{collection:str}/{name:str}",
         http_method=GET_HEAD,
+        operation_class=FeedOperation,
+        responses=INVALID,
         summary="The same, with a subscriber's feed token",
     )
     async def private_scoped(

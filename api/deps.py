@@ -63,6 +63,7 @@ def provide_principal(
 
 
 def provide_expected_version(
+    principal: NamedDependency[Principal],
     if_match: Annotated[
         str | None,
         HeaderParameter(
@@ -71,6 +72,10 @@ def provide_expected_version(
         ),
     ] = None,
 ) -> int:
+    # Who asks is settled before what they ask: without a token a change is 401 whatever its
+    # If-Match (the use cases refuse the anonymous too, but only after this).
+    if principal == ANONYMOUS:
+        raise Unauthenticated("writing needs an API token")
     if if_match is None:
         raise PreconditionRequired(
             detail='If-Match is required: send the ETag of the initiative you read, e.g. "3"'

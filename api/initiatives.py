@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, QueryParameter
 
 from api import examples
-from api.problems import READ_PROBLEMS, WRITE_PROBLEMS
+from api.openapi import TOKEN_OPTIONAL, TOKEN_REQUIRED, InitiativeOperation
+from api.options import answer_options
+from api.problems import CALLER, CREATE_PROBLEMS, LIST_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.schemas import (
     NO_NUL,
     EntitySummary,
@@ -23,6 +26,7 @@ from api.schemas import (
     InitiativePatch,
     Labels,
     PlanChangeEntry,
+    PlanIn,
     PlanResult,
     PlanUpdate,
     PlanValues,
@@ -53,21 +57,33 @@ from tracker.views import InitiativeView, initiative_summary, initiative_view, w
 from workflows.definitions import catalogue
 
 MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1  # the databases' OFFSET overflows far above; no list gets near it
+VERSION = ResponseHeader(
+    name="ETag",
+    documentation_only=True,
+    required=True,
+    description='The version of the initiative, e.g. "3": send it as If-Match to change it',
+)
+CREATED = ResponseHeader(
+    name="Location", documentation_only=True, required=True, description="The new initiative"
+)
 WRITE_RESPONSES = "Needs `Authorization: Bearer <token>` and `If-Match` with the version's ETag."
+
+
+STATES = {s.value for s in catalogue().stages} | set(catalogue().states)
 
 
 def _known_state(stage: str | None) -> str | None:
     if stage is None:
         return None
-    states = {s.value for s in catalogue().stages} | set(catalogue().states)
-    if stage not in states:
+    if stage not in STATES:
         raise ValidationException(
             f"stage: unknown stage '{stage}'",
             extra=[
                 {
                     "key": "stage",
                     "source": "query",
-                    "message": f"unknown stage '{stage}'; one of {', '.join(sorted(states))}",
+                    "message": f"unknown stage '{stage}'; one of {', '.join(sorted(STATES))}",
                 }
             ],
         )
@@ -104,27 +120,29 @@ def _plan_change_entry(change: PlanChange, lang: str) -> PlanChangeEntry:
     )
 
 
-def _plan(plan: dict[str, Any]) -> dict[Stage, Window]:
-    stages = {s.value for s in Stage}
-    result = {}
-    for key, value in plan.items():
-        if key not in stages:
-            raise ValidationException(
-                f"plan: unknown stage '{key}'",
-                extra=[{"key": f"plan.{key}", "source": "body", "message": "unknown stage"}],
-            )
-        result[Stage(key)] = window_from(f"plan.{key}", value.text, value.earliest, value.latest)
-    return result
+def _plan(plan: PlanIn) -> dict[Stage, Window]:
+    windows = {stage: getattr(plan, stage.value) for stage in Stage}
+    return {
+        stage: window_from(f"plan.{stage.value}", value.text, value.earliest, value.latest)
+        for stage, value in windows.items()
+        if value is not None
+    }
 
 
 class InitiativeController(Controller):
     path = "/api/initiatives"
     tags = ("initiatives",)
+    # A plain function: Litestar unbinds it (Controller.__init__), mypy takes it for a method.
+    before_request = answer_options  # type: ignore[assignment]
 
     @get(
         "/",
         sync_to_thread=True,
         summary="List initiatives",
+        operation_id="listInitiatives",
+        operation_class=InitiativeOperation,
+        security=TOKEN_OPTIONAL,
+        responses=LIST_PROBLEMS,
         description="Filter by kind, current stage, entity and free text; paginated. Without a "
         "token only public initiatives are listed.",
     )
@@ -135,7 +153,12 @@ class InitiativeController(Controller):
         principal: NamedDependency[Principal],
         kind: Annotated[Kind | None, QueryParameter(description="decree or order")] = None,
         stage: Annotated[
-            str | None, QueryParameter(description="Current stage or state, e.g. first_approval")
+            str | None,
+            QueryParameter(
+                description="Current stage or state, e.g. first_approval",
+                # Documented only: _known_state refuses others with the list of known ones.
+                schema_extra={"enum": sorted(STATES)},
+            ),
         ] = None,
         entity: Annotated[
             str | None, QueryParameter(description="Entity slug", pattern=NO_NUL, max_length=200)
@@ -147,7 +170,7 @@ class InitiativeController(Controller):
             ),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size")] = 50,
-        offset: Annotated[int, QueryParameter(ge=0, description="Rows to skip")] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
     ) -> InitiativePage:
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
         items, total = find_initiatives(uow, filters, principal, limit=limit, offset=offset)
@@ -163,6 +186,10 @@ class InitiativeController(Controller):
         "/{slug:str}",
         sync_to_thread=True,
         summary="One initiative",
+        operation_id="getInitiative",
+        operation_class=InitiativeOperation,
+        security=TOKEN_OPTIONAL,
+        response_headers=[VERSION],
         responses=READ_PROBLEMS,
         description="Stages with baseline, forecast and actual; entities, deadlines, findings. "
         "The ETag is the version to send as If-Match when changing it.",
@@ -183,7 +210,11 @@ class InitiativeController(Controller):
         "/",
         sync_to_thread=True,
         summary="Create an initiative",
-        responses=WRITE_PROBLEMS,
+        operation_id="createInitiative",
+        operation_class=InitiativeOperation,
+        security=TOKEN_REQUIRED,
+        response_headers=[VERSION, CREATED],
+        responses=CREATE_PROBLEMS,
         description="Planned windows as Dutch text or explicit dates. Editors create initiatives "
         "of their own entities. Send an Idempotency-Key to retry safely.",
     )
@@ -226,6 +257,10 @@ class InitiativeController(Controller):
         "/{slug:str}",
         sync_to_thread=True,
         summary="Edit an initiative's metadata",
+        operation_id="editInitiative",
+        operation_class=InitiativeOperation,
+        security=TOKEN_REQUIRED,
+        response_headers=[VERSION],
         responses=WRITE_PROBLEMS,
         description=WRITE_RESPONSES,
     )
@@ -262,6 +297,10 @@ class InitiativeController(Controller):
         "/{slug:str}/transitions",
         sync_to_thread=True,
         summary="The events allowed now",
+        operation_id="getTransitions",
+        operation_class=InitiativeOperation,
+        security=TOKEN_OPTIONAL,
+        response_headers=[VERSION],
         responses=READ_PROBLEMS,
         description="With Dutch and English labels, the state each leads to and the evidence "
         "each requires (occurred_on, reference, note).",
@@ -300,6 +339,10 @@ class InitiativeController(Controller):
         "/{slug:str}/events",
         sync_to_thread=True,
         summary="Record a step of the procedure",
+        operation_id="recordEvent",
+        operation_class=InitiativeOperation,
+        security=TOKEN_REQUIRED,
+        response_headers=[VERSION],
         responses=WRITE_PROBLEMS,
         description="Applied through the initiative's workflow; the new state, the actual date "
         "and the event-log row are written in one transaction. " + WRITE_RESPONSES,
@@ -353,6 +396,10 @@ class InitiativeController(Controller):
         "/{slug:str}/plan/{stage:str}",
         sync_to_thread=True,
         summary="Re-plan a stage",
+        operation_id="replanStage",
+        operation_class=InitiativeOperation,
+        security=TOKEN_REQUIRED,
+        response_headers=[VERSION],
         responses=WRITE_PROBLEMS,
         description="A new window (Dutch text or dates) and the reason. With `rebaseline: true` "
         "(coordinators only) the baseline moves too. " + WRITE_RESPONSES,
@@ -394,6 +441,9 @@ class InitiativeController(Controller):
         "/{slug:str}/history",
         sync_to_thread=True,
         summary="Every event and plan change, oldest first",
+        operation_id="getHistory",
+        operation_class=InitiativeOperation,
+        security=TOKEN_OPTIONAL,
         responses=READ_PROBLEMS,
     )
     def history(
@@ -419,7 +469,13 @@ class EntityController(Controller):
     path = "/api/entities"
     tags = ("entities",)
 
-    @get("/", sync_to_thread=True, summary="Entities and how many initiatives involve each")
+    @get(
+        "/",
+        sync_to_thread=True,
+        summary="Entities and how many initiatives involve each",
+        security=TOKEN_OPTIONAL,
+        responses={401: CALLER[401]},
+    )
     def list_entities(
         self, uow: NamedDependency[UnitOfWork], principal: NamedDependency[Principal]
     ) -> list[EntitySummary]:

@@ -95,13 +95,17 @@ _UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
 def _field(item: dict[str, Any]) -> str:
     """The field a validation error is about; for a body, its JSON path ("plan.x.text")."""
     key, message = str(item.get("key") or "body"), str(item.get("message", ""))
-    if key != "data":
-        return key
-    found = _UNKNOWN_FIELD.search(message) or _BODY_PATH.search(message)
-    if not found or not found[1]:
-        return "body"
-    # msgspec writes dict keys as ['key'] (or [...]): plan['first_approval'].text
-    return _KEY_STEP.sub(lambda m: f".{m[1]}" if m[1] else "", found[1]).lstrip(".")
+    if key != "data":  # Litestar has split off the path already
+        steps = [key]
+    else:
+        path = _BODY_PATH.search(message)
+        # msgspec writes dict keys as ['key'] (or [...]): plan['first_approval'].text
+        steps = [_KEY_STEP.sub(lambda m: f".{m[1]}" if m[1] else "", path[1]) if path else ""]
+    # An unknown or missing field is named inside the object at the path: plan.signature
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown and not steps[-1].endswith(unknown[1]):
+        steps.append(unknown[1])
+    return ".".join(step.strip(".") for step in steps if step.strip(".")) or "body"
 
 
 def _invalid_params(exc: ValidationException) -> list[InvalidParam]:
@@ -218,10 +222,20 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 
 
 def _spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
+    return ResponseSpec(
+        data_container=Problem,
+        description=description,
+        media_type=PROBLEM_JSON,
+        generate_examples=False,  # random words, not examples a reader learns from
+    )
 
 
-READ_PROBLEMS = {404: _spec("Unknown, or not visible to the caller")}
+# Litestar documents its own error body for 400; ours is problem+json like every other error.
+INVALID = {400: _spec("A parameter, header or the body is invalid: invalid_params names it")}
+# Any request may carry a token, and one that is unknown or revoked is refused, reads included.
+CALLER = {401: _spec("The Authorization header holds no valid API token")}
+LIST_PROBLEMS = {**INVALID, **CALLER}
+READ_PROBLEMS = {**LIST_PROBLEMS, 404: _spec("Unknown, or not visible to the caller")}
 WRITE_PROBLEMS = {
     **READ_PROBLEMS,
     401: _spec("No valid API token"),
@@ -232,3 +246,5 @@ WRITE_PROBLEMS = {
     422: _spec("Content that cannot be used (the field is named), or a reused Idempotency-Key"),
     428: _spec("If-Match is missing"),
 }
+# Creating names no existing version (If-Match) and no initiative that could be missing.
+CREATE_PROBLEMS = {s: spec for s, spec in WRITE_PROBLEMS.items() if s not in {404, 409, 412, 428}}

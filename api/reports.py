@@ -6,16 +6,20 @@ from typing import Annotated
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
+from api.openapi import TOKEN_OPTIONAL, ReportOperation
 from api.problems import READ_PROBLEMS
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.errors import InvalidQuery
 from tracker.outputs.render import MEDIA_TYPES, render
-from tracker.outputs.weekly import weekly_report
+from tracker.outputs.weekly import WeeklyReport, weekly_report
 from tracker.store.uow import UnitOfWork
 from tracker.weeks import IsoWeek, parse_moment
+
+WEEK_PATTERN = "^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 
 class ReportController(Controller):
@@ -29,7 +33,12 @@ class ReportController(Controller):
         description="Slipped and overdue stages, what is due in the next 4 weeks, what changed "
         "in the week (from the event log), legal deadlines at risk and plan findings, as known "
         "at the end of the week (or `as_of`). A week in progress gives a provisional report.",
-        responses=READ_PROBLEMS,
+        operation_class=ReportOperation,
+        security=TOKEN_OPTIONAL,
+        responses={
+            200: ResponseSpec(WeeklyReport, description="The report", generate_examples=False),
+            **READ_PROBLEMS,
+        },
     )
     def weekly(
         self,
@@ -37,11 +46,19 @@ class ReportController(Controller):
         language: NamedDependency[str],
         principal: NamedDependency[Principal],
         week: Annotated[
-            str | None, QueryParameter(description="ISO week, e.g. 2026-W48; default this week")
+            str | None,
+            QueryParameter(
+                description="ISO week, e.g. 2026-W48; default this week",
+                # Documented only: IsoWeek.parse refuses others, and years without a week 53.
+                schema_extra={"format": "iso-week", "pattern": WEEK_PATTERN},
+            ),
         ] = None,
         as_of: Annotated[
             str | None,
-            QueryParameter(description="A day (its end, Brussels) or an ISO date-time"),
+            QueryParameter(
+                description="A day (its end, Brussels) or an ISO date-time",
+                schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]},
+            ),
         ] = None,
         entity: Annotated[
             str | None, QueryParameter(description="Only this entity's initiatives (slug)")
@@ -51,11 +68,11 @@ class ReportController(Controller):
         ] = "json",
     ) -> Response[str]:
         try:
-            iso_week = IsoWeek.parse(week) if week else IsoWeek.of(today())
+            iso_week = IsoWeek.parse(week) if week is not None else IsoWeek.of(today())
         except ValueError as exc:
             raise InvalidQuery("week", str(exc)) from None
         try:
-            requested = parse_moment(as_of) if as_of else None
+            requested = parse_moment(as_of) if as_of is not None else None
         except ValueError as exc:
             raise InvalidQuery("as_of", str(exc)) from None
         report = weekly_report(

@@ -14,6 +14,15 @@ from tracker.views import InitiativeSummaryView, MilestoneView, WindowView
 NO_NUL = "^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
 Text = Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)]
 Name = Annotated[str, Meta(min_length=1, max_length=300, pattern=NO_NUL)]
+# Litestar documents a list's own constraints but not those of its items; its msgspec plugin
+# takes `extra_json_schema["extra"]` as schema to add, so the item constraints are repeated there.
+NAMES = Meta(
+    min_length=1,
+    max_length=50,
+    extra_json_schema={
+        "extra": {"items": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": NO_NUL}}
+    },
+)
 
 
 class InitiativePage(msgspec.Struct):
@@ -50,6 +59,20 @@ class PlannedWindow(msgspec.Struct, forbid_unknown_fields=True):
     latest: date | None = None
 
 
+class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A window per stage to plan (tracker.domain.model.Stage); stages left out are not planned."""
+
+    drafting: PlannedWindow | None = None
+    first_approval: PlannedWindow | None = None
+    advisory_opinions: PlannedWindow | None = None
+    second_approval: PlannedWindow | None = None
+    council_of_state: PlannedWindow | None = None
+    final_approval: PlannedWindow | None = None
+    parliament: PlannedWindow | None = None
+    ratification: PlannedWindow | None = None
+    publication: PlannedWindow | None = None
+
+
 class DeadlineIn(msgspec.Struct, forbid_unknown_fields=True):
     date: date
     text: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
@@ -58,13 +81,13 @@ class DeadlineIn(msgspec.Struct, forbid_unknown_fields=True):
 class InitiativeCreate(msgspec.Struct, forbid_unknown_fields=True):
     title: Annotated[str, Meta(min_length=3, max_length=2000, pattern=NO_NUL)]
     kind: Kind
-    entities: Annotated[list[Name], Meta(min_length=1, max_length=50)]
+    entities: Annotated[list[Name], NAMES]
     summary: Text = ""
     is_public: bool = True
     council_of_state_term: str = "days_30"
     advisory_bodies: Annotated[list[str], Meta(max_length=20)] = []
     legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] = []
-    plan: dict[str, PlannedWindow] = {}
+    plan: PlanIn = msgspec.field(default_factory=PlanIn)
 
 
 class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,7 +95,7 @@ class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
 
     title: Annotated[str, Meta(min_length=3, max_length=2000, pattern=NO_NUL)] | None = None
     summary: Text | None = None
-    entities: Annotated[list[Name], Meta(min_length=1, max_length=50)] | None = None
+    entities: Annotated[list[Name], NAMES] | None = None
     is_public: bool | None = None
     council_of_state_term: str | None = None
     legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] | None = None

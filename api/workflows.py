@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from api.problems import INVALID, READ_PROBLEMS
 from api.schemas import Labels, WorkflowEvent, WorkflowStage, WorkflowTransition, WorkflowView
 from tracker.domain.model import Kind
 from tracker.errors import NotFound
@@ -50,11 +51,15 @@ class WorkflowController(Controller):
     path = "/api/workflows"
     tags = ("workflows",)
 
-    @get("/", summary="The decree and order workflows")
+    @get("/", summary="The decree and order workflows", responses=INVALID)
     async def list_workflows(self, language: NamedDependency[str]) -> list[WorkflowView]:
         return [workflow_view(w, language) for w in catalogue().workflows.values()]
 
-    @get("/{kind:str}", summary="One workflow: stages, events, transitions, Mermaid diagram")
+    @get(
+        "/{kind:str}",
+        summary="One workflow: stages, events, transitions, Mermaid diagram",
+        responses={**INVALID, 404: READ_PROBLEMS[404]},
+    )
     async def get_workflow(
         self, language: NamedDependency[str], kind: FromPath[str]
     ) -> WorkflowView:

@@ -348,6 +348,26 @@ def test_a_nested_unknown_field_is_named(api: Api):
     assert "`when`" in problem["invalid_params"][0]["reason"]
 
 
+def test_a_nested_unknown_field_is_named_with_its_path(api: Api):
+    body = {**CREATE, "plan": {"first_approval": {"text": "mei 2026"}, "signature": {}}}
+    problem = _problem(api.client.post("/api/initiatives", json=body, headers=api.editor), 400)
+    assert [p["name"] for p in problem["invalid_params"]] == ["plan.signature"]
+
+
+def test_an_offset_beyond_any_database_integer_is_refused_not_a_server_error(api: Api):
+    response = api.client.get("/api/initiatives", params={"offset": 2**70})
+    assert [p["name"] for p in _problem(response, 400)["invalid_params"]] == ["offset"]
+
+
+@pytest.mark.parametrize("if_match", [None, "0", '"1"'])
+def test_a_change_without_a_token_is_401_whatever_its_if_match(api: Api, if_match: str | None):
+    before = api.detail(KLUIS), api.history(KLUIS)
+    headers = {} if if_match is None else {"If-Match": if_match}
+    response = api.client.post(f"/api/initiatives/{KLUIS}/events", json=EVENT, headers=headers)
+    _problem(response, 401)
+    assert (api.detail(KLUIS), api.history(KLUIS)) == before
+
+
 # -- create -----------------------------------------------------------------------------------
 def test_create(api: Api):
     response = api.client.post(

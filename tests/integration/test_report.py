@@ -741,6 +741,8 @@ def test_api_changes_of_a_week_stay_in_that_week(client):
         ({"week": "2099-W01"}, "week"),  # has not started
         ({"week": "2025-W08", "format": "pdf"}, "format"),
         ({"week": "2025-W08", "entity": "niemand"}, "entity"),
+        ({"week": ""}, "week"),  # not "this week"
+        ({"week": "2025-W08", "as_of": ""}, "as_of"),
     ],
 )
 def test_api_bad_input_is_a_problem_naming_the_field(client, params, field: str):
