@@ -2,9 +2,10 @@
 
 Loading through the services costs tens of milliseconds per initiative (see results.md), so a
 loaded SQLite database is kept under data/bench/, named after the size, the seed and a digest of
-the code that produced it: any change to the tracker, the workflows or the generator loads
-afresh. PostgreSQL gets the programme through the services too for small sizes; larger ones are
-copied row by row from the SQLite database the services filled.
+the generator and the workflows; each use migrates a copy of it to the current schema. Delete
+data/bench (or pass --no-cache) after changing what the services store. PostgreSQL gets the
+programme through the services too for small sizes; larger ones are copied row by row from the
+SQLite database the services filled.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tracker.store.tables import Base
 from tracker.store.uow import Database
 
 CACHE = PROJECT_ROOT / "data" / "bench"
-SOURCES = ("tracker/**/*.py", "workflows/*.toml", "workflows/*.py", "bench/generate.py")
+SOURCES = ("workflows/*.toml", "bench/generate.py")
 
 
 def code_digest() -> str:
@@ -66,6 +67,11 @@ def loaded_sqlite(prog: Programme, work: Path, *, cache: bool) -> tuple[Path, Lo
     loaded = Loaded(**json.loads(meta.read_text()))
     copy = work / f"sqlite-{prog.size}.sqlite3"
     shutil.copyfile(cached, copy)
+    engine = make_engine(sqlite_url(copy))
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
     return copy, loaded, hit
 
 
