@@ -49,10 +49,11 @@ def loaded_sqlite(prog: Programme, work: Path, *, cache: bool) -> tuple[Path, Lo
     """A working copy of a SQLite database holding `prog`, what loading it took, and whether it
     came from the cache."""
     name = f"n{prog.size}-seed{prog.seed}-{code_digest()}"
-    cached, meta = CACHE / f"{name}.sqlite3", CACHE / f"{name}.json"
+    folder = CACHE if cache else work
+    cached, meta = folder / f"{name}.sqlite3", folder / f"{name}.json"
     hit = cache and cached.exists() and meta.exists()
     if not hit:
-        CACHE.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         fresh = cached.with_suffix(".loading")
         fresh.unlink(missing_ok=True)
         database = Database(make_engine(sqlite_url(fresh)))
