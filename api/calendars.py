@@ -5,7 +5,7 @@ Litestar's sync_to_thread does not combine with a GET+HEAD route.
 
 Subscribers poll far more often than anything changes, and a programme feed of thousands of
 initiatives runs to tens of megabytes: each worker keeps the feeds it served, with their ETags,
-for as long as the database has not changed (FeedRepository.generation), so that a poll costs
+for as long as the database has not changed (UnitOfWork.generation), so that a poll costs
 one small query instead of reading and hashing every event.
 """
 
@@ -135,7 +135,7 @@ def _serve(
     try:
         # First in the transaction, so that what follows is at least as new. A status filter
         # depends on the day as well: such feeds are not kept.
-        generation = uow.feeds.generation() if status is None else None
+        generation = uow.generation() if status is None else None
         audience = feed_audience(uow, token)
         if kind is not None and kind not in {k.value for k in Kind}:
             raise InvalidInput("kind", "decree or order")

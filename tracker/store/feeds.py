@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,27 +56,6 @@ class FeedRepository:
                 if status != "CANCELLED" or changed_at >= cancelled_since:
                     result.append(FeedText(text, changed_at))
         return result
-
-    def generation(self) -> str | None:
-        """A value that differs whenever a commit may have changed what this transaction reads
-        (None: unknown on this database). It is read before anything else of the transaction,
-        so what is read afterwards is at least as new.
-
-        SQLite: the connection's data_version (other connections' commits) and its own commits.
-        PostgreSQL: the snapshot (which transactions are visible), exact but conservative: a
-        commit anywhere in the cluster changes it.
-        """
-        connection = self.session.connection()
-        dialect = connection.dialect.name
-        if dialect == "sqlite":
-            version = connection.exec_driver_sql("PRAGMA data_version").scalar()
-            # A new connection may reuse an old one's numbers: tell connections apart.
-            token = connection.info.setdefault("generation_token", uuid.uuid4().hex)
-            return f"{token}:{version}:{connection.info.get('commits', 0)}"
-        if dialect == "postgresql":
-            snapshot = connection.exec_driver_sql("SELECT txid_current_snapshot()::text").scalar()
-            return f"pg:{snapshot}"
-        return None
 
     def next_expiry(self, *, now: datetime, cancelled_for: timedelta) -> datetime | None:
         """When the next cancelled event drops out of the feeds, changing them without a commit."""
