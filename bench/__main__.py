@@ -95,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = measure.annex_parsing(programme(size, args.seed))
         results["parse"].append({"size": size, **figures})
         _say(f"annex parsing, {size}: {figures['parse_per_s']:.0f} initiatives/s")
+    if not args.no_http:
+        results["nagle"] = _nagle(args, Path(tempfile.gettempdir()))
     backends = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
@@ -156,8 +158,10 @@ def _measure(
         _say(f"{label}: report json {figures['report_json_s']:.2f} s")
         figures.update(measure.programme_feed(database, now))
         _say(f"{label}: feed {figures['feed_s']:.2f} s, floor {figures['feed_floor_s']:.2f} s")
+        figures.update(measure.reads(database))
         if not args.no_http:
             figures["http"] = _http(database, url, args, work, server_env, label)
+        figures.update(measure.transition_profile(database))
     finally:
         database.dispose()
     return {"figures": figures}
@@ -227,6 +231,16 @@ def _http(
         f"304 {result['feed_304']['rps']:.0f}/s, post {result['post']['rps']:.0f}/s "
         f"(p99 {result['post']['p99_ms']:.0f} ms), check {result['post_check']}"
     )
+    return result
+
+
+def _nagle(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """The 1 KB floor served with uvicorn's own protocol (Nagle on) and as tracker serve does."""
+    result = {}
+    for name, plain in (("uvicorn_protocol", True), ("no_delay", False)):
+        with load.floor_server(args.workers, work / "nagle.log", uvicorn_protocol=plain) as url:
+            result[name] = load.wrk(url, ["/json/1024"], seconds=args.seconds).as_dict()
+    _say(f"floor with uvicorn's protocol / without Nagle: {result}")
     return result
 
 

@@ -50,6 +50,10 @@ def serve(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--uvicorn-protocol", action="store_true",
+        help="uvicorn's own HTTP protocol, as tracker serve had it before TCP_NODELAY",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     uvicorn.run(
         "bench.floor:create_app",
@@ -58,7 +62,7 @@ def serve(argv: Sequence[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         log_level="info",
-        http=NoDelayH11Protocol,
+        http="h11" if args.uvicorn_protocol else NoDelayH11Protocol,
     )
 
 

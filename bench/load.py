@@ -89,9 +89,9 @@ def tracker_server(database_url: str, workers: int, log: Path, env: dict[str, st
     return server(command, {"TRACKER_DATABASE_URL": database_url, **env}, log)
 
 
-def floor_server(workers: int, log: Path) -> Any:
+def floor_server(workers: int, log: Path, *, uvicorn_protocol: bool = False) -> Any:
     command = [sys.executable, "-m", "bench.floor", "--workers", str(workers)]
-    return server(command, {}, log)
+    return server(command + (["--uvicorn-protocol"] if uvicorn_protocol else []), {}, log)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -11,9 +11,10 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from litestar.testing import TestClient
 
 from api.app import create_app
@@ -188,3 +189,102 @@ def _conditional_get(database: Database) -> Figures:
             times.append(time.perf_counter() - started)
             assert answer.status_code == 304, answer.status_code
     return {"feed_get_s": full, "feed_304_s": statistics.median(times)}
+
+
+def reads(database: Database) -> Figures:
+    """CPU per list of 50 and per detail computed afresh through the services (what a request
+    costs when the views kept by the server do not answer it), median of several."""
+    from tracker.domain.access import ANONYMOUS
+    from tracker.services.initiatives import find_initiatives, readable_initiative
+    from tracker.views import initiative_summary, initiative_view
+
+    day = brussels_day(datetime.now(UTC))
+    with database.uow() as uow:
+        slugs = [i.slug for i in uow.initiatives.find(InitiativeFilter(), limit=20, offset=0)[0]]
+
+    def listing() -> None:
+        with database.uow() as uow:
+            items, _ = find_initiatives(uow, InitiativeFilter(), ANONYMOUS, limit=50, offset=0)
+            msgspec.json.encode([initiative_summary(i, day, "nl") for i in items])
+
+    def detail() -> None:
+        for slug in slugs:
+            with database.uow() as uow:
+                msgspec.json.encode(initiative_view(readable_initiative(uow, slug, ANONYMOUS),
+                                                    day, "nl"))  # fmt: skip
+
+    return {
+        "list_cpu_s": _cpu_median(listing, 7),
+        "detail_cpu_s": _cpu_median(detail, 7) / len(slugs),
+    }
+
+
+def _cpu_median(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.process_time()
+        action()
+        times.append(time.process_time() - started)
+    return statistics.median(times)
+
+
+# Where a transition's CPU goes: (label, function as cProfile names it).
+STEP_PARTS = (
+    ("calendar events (icalendar)", ("tracker/outputs/ical.py", "vevent")),
+    ("feed sync without icalendar", ("tracker/services/feeds.py", "sync_feed")),
+    ("loading for update", ("tracker/services/initiatives.py", "writable_initiative")),
+    ("saving (ORM flush)", ("tracker/store/repository.py", "save")),
+    ("forecast", ("tracker/forecasting.py", "refresh_forecast")),
+    ("commit", ("sqlalchemy/orm/session.py", "commit")),
+)
+
+
+def transition_profile(database: Database, steps: int = 60) -> Figures:
+    """CPU per recorded step (hold, then resume, ...) through `record_event` and a commit, and
+    its parts under cProfile; it writes to the database, so it runs last."""
+    import cProfile
+    import pstats
+
+    from tracker.domain.model import Stage
+    from tracker.services.steps import record_event
+
+    open_states = {s.value for s in Stage}
+    with database.uow() as uow:
+        chosen = [i for i in uow.initiatives.all(InitiativeFilter()) if i.state in open_states]
+    state = {i.slug: [i.version, False] for i in chosen[:20]}
+    slugs = list(state)
+
+    def step(number: int) -> None:
+        slug = slugs[number % len(slugs)]
+        version, held = state[slug]
+        now = datetime.now(UTC)
+        with database.uow(write=True) as uow:
+            done = record_event(
+                uow, slug, event="resume" if held else "hold", occurred_on=brussels_day(now),
+                reference=None, note="bench", principal=SYSTEM, expected_version=version, now=now,
+            )  # fmt: skip
+            uow.commit()
+        state[slug] = [done.initiative.version, not held]
+
+    def run(count: int) -> None:
+        for number in range(count):
+            step(number)
+
+    run(len(slugs))  # warm up: the first step of each moves its forecasts more than later ones
+    started = time.process_time()
+    run(steps)
+    cpu = (time.process_time() - started) / steps
+    profile = cProfile.Profile()
+    profile.runcall(run, steps)
+    # (file, line, function) -> (primitive calls, calls, own time, cumulative time, callers)
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def cumulative(file: str, name: str) -> float:
+        found = (v[3] for (p, _, f), v in stats.items() if p.endswith(file) and f == name)
+        return float(sum(found)) / steps
+
+    parts = {label: cumulative(file, name) for label, (file, name) in STEP_PARTS}
+    # sync_feed includes the events it builds: report the rest on its own.
+    parts["feed sync without icalendar"] -= parts["calendar events (icalendar)"]
+    whole = cumulative("bench/measure.py", "step")
+    return {"step_cpu_s": cpu, "step_profiled_s": whole, "step_parts_s": parts}

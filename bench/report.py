@@ -18,6 +18,9 @@ COSTS = (
     ("feed_floor_s", "programme feed floor (string formatting)"),
     ("feed_get_s", "programme feed GET (in process)"),
     ("feed_304_s", "programme feed GET answered 304 (in process)"),
+    ("list_cpu_s", "list of 50 computed afresh (CPU)"),
+    ("detail_cpu_s", "detail computed afresh (CPU)"),
+    ("step_cpu_s", "transition step and commit (CPU, in process)"),
 )
 ENDPOINTS = (
     ("floor_1k", "floor: fixed 1 KB JSON"),
@@ -239,6 +242,105 @@ def _http(results: dict[str, Any], backend: str) -> list[str]:
     return lines
 
 
+def _steps(results: dict[str, Any], backend: str) -> list[str]:
+    runs = [r for r in _runs(results, backend) if r["figures"].get("step_parts_s")]
+    if not runs:
+        return []
+    lines = [
+        "Where a transition's time goes (hold or resume through `record_event` and a commit, "
+        "under cProfile; ms per step, parts overlap nothing):",
+        "",
+        "| part | " + " | ".join(f"N = {_n(r['size'])}" for r in runs) + " |",
+        "|---|" + "---:|" * len(runs),
+    ]
+    labels = list(runs[0]["figures"]["step_parts_s"])
+    for label in labels:
+        lines.append(
+            f"| {label} | "
+            + " | ".join(
+                f"{r['figures']['step_parts_s'][label] * 1000:.1f} "
+                f"({r['figures']['step_parts_s'][label] / r['figures']['step_profiled_s']:.0%})"
+                for r in runs
+            )
+            + " |"
+        )
+    lines.append(
+        "| whole step (profiled) | "
+        + " | ".join(f"{r['figures']['step_profiled_s'] * 1000:.1f}" for r in runs)
+        + " |"
+    )
+    return lines
+
+
+def _findings(results: dict[str, Any]) -> list[str]:
+    """What the figures say about the targets that are missed, in the figures' own numbers."""
+    lines = ["## Why targets are missed", ""]
+    cores = results["machine"]["cores"] or 2
+    for backend in ("sqlite", "postgresql"):
+        runs = _runs(results, backend)
+        if not runs:
+            continue
+        largest = runs[-1]
+        figures, size = largest["figures"], largest["size"]
+        name = "SQLite" if backend == "sqlite" else "PostgreSQL"
+        step = figures.get("step_cpu_s")
+        parts = figures.get("step_parts_s") or {}
+        if step:
+            shares = ", ".join(
+                f"{label} {value * 1000:.1f} ms" for label, value in parts.items() if value > 0
+            )
+            lines.append(
+                f"- **Transition POST ({name}, N = {_n(size)})**: recording one step and "
+                f"committing costs {step * 1000:.1f} ms of CPU in process (profiled: {shares}). "
+                f"With {cores} cores that allows at most about {cores / step:.0f} steps per "
+                "second before any HTTP work, far from 500; the largest part rebuilds the "
+                "calendar events of the initiative (every event shows the initiative's status, "
+                "so a step changes most of them) with icalendar, twice (Dutch, English). "
+                + (
+                    "SQLite also runs one writer at a time, and each commit waits for fsync "
+                    "(synchronous=FULL)."
+                    if backend == "sqlite"
+                    else ""
+                )
+            )
+        per = figures["report_json_s"] / size
+        lines.append(
+            f"- **Weekly report ({name}, N = {_n(size)})**: {_s(figures['report_json_s'])} for "
+            f"JSON, {per * 1000:.2f} ms per initiative: the report rebuilds every initiative as "
+            "it stood at the report's moment (its events and plan changes replayed, its "
+            "forecast and plan checks computed afresh), so that a past week's report never "
+            "changes; rendering adds "
+            f"{_s(max(0.0, figures['report_html_s'] - figures['report_json_s']))} for HTML."
+        )
+        if "list_cpu_s" in figures:
+            lines.append(
+                f"- **Lists and details ({name}, N = {_n(size)})**: computed afresh, a list of 50 "
+                f"costs {_s(figures['list_cpu_s'])} of CPU and a detail "
+                f"{_s(figures['detail_cpu_s'])}; the load tests repeat the same requests, which "
+                "the views each worker keeps answer after the first (until the next commit)."
+            )
+    return [*lines, ""]
+
+
+def _nagle(results: dict[str, Any]) -> list[str]:
+    nagle = results.get("nagle")
+    if not nagle:
+        return []
+    old, new = nagle["uvicorn_protocol"], nagle["no_delay"]
+    return [
+        "## Nagle's algorithm",
+        "",
+        "The 1 KB floor served by uvicorn's own HTTP/1.1 protocol (as `tracker serve` did before "
+        f"this work): {old['rps']:,.0f} requests/s, p50 {old['p50_ms']:.1f} ms; with "
+        f"TCP_NODELAY on every connection (`tracker.server.NoDelayH11Protocol`, as `tracker "
+        f"serve` and the floors now run): {new['rps']:,.0f} requests/s, p50 "
+        f"{new['p50_ms']:.1f} ms. uvicorn writes a response's headers and body separately and "
+        "asyncio leaves Nagle's algorithm on for uvicorn's sockets, so each body waited for the "
+        "client's delayed ACK (40 ms on Linux).",
+        "",
+    ]
+
+
 def _parse(results: dict[str, Any]) -> list[str]:
     lines = ["| N | time | initiatives/s |", "|---:|---:|---:|"]
     for p in results["parse"]:
@@ -278,11 +380,8 @@ def _before_after(results: dict[str, Any], before: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write_report(
-    results: dict[str, Any], before: dict[str, Any] | None, path: Path, notes: str = ""
-) -> None:
+def write_report(results: dict[str, Any], before: dict[str, Any] | None, path: Path) -> None:
     m, settings = results["machine"], results["settings"]
-    notes_file = path.parent / "notes.md"
     text = [
         "# Benchmarks",
         "",
@@ -306,8 +405,8 @@ def write_report(
         *_targets(results),
         "",
     ]
-    if notes_file.exists():
-        text += [notes_file.read_text().strip(), ""]
+    text += _findings(results)
+    text += _nagle(results)
     text += ["## Annex parsing", "", *_parse(results), ""]
     for backend in ("sqlite", "postgresql"):
         if not _runs(results, backend):
@@ -322,6 +421,8 @@ def write_report(
             *_costs(results, backend),
             "",
             *_http(results, backend),
+            "",
+            *_steps(results, backend),
             "",
         ]
     if before is not None:

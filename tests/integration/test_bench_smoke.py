@@ -41,13 +41,17 @@ def test_the_measurements_and_their_report(tmp_path: Path) -> None:
             **measure.forecast_refresh(database, now),
             **measure.weekly(database, now),
             **measure.programme_feed(database, now),
+            **measure.reads(database),
+            **measure.transition_profile(database, steps=6),
         }
     finally:
         database.dispose()
-    for key in ("refresh_first_s", "report_json_s", "report_html_s", "feed_s", "feed_floor_s",
-                "feed_304_s", "feed_get_s"):  # fmt: skip
+    timed = ("refresh_first_s", "report_json_s", "report_html_s", "feed_s", "feed_floor_s",
+             "feed_304_s", "feed_get_s", "list_cpu_s", "detail_cpu_s", "step_cpu_s")  # fmt: skip
+    for key in timed:
         assert figures[key] > 0, key
     assert figures["feed_events"] == figures["feed_floor_events"] > 0
+    assert set(figures["step_parts_s"]) >= {"calendar events (icalendar)", "commit"}
     assert figures["report_html_bytes"] > 0
     assert figures["report_json_bytes"] > 0
     parse = {"size": 5, **measure.annex_parsing(prog)}
