@@ -110,10 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     run["load"] = {**_load_figures(loaded), "cached": cached}
                     run.update(_measure(sqlite_url(source), prog, args, work, server_env))
                 else:
+                    # The SQLite run wrote to its copy: PostgreSQL gets the programme as loaded.
+                    pristine, _, _ = loaded_sqlite(prog, work, cache=not args.no_cache)
                     with postgres_schema(args.postgres_url) as url:
                         services = size <= args.postgres_services_up_to
                         pg_loaded, seconds = loaded_postgres(
-                            url, prog, source, through_services=services
+                            url, prog, pristine, through_services=services
                         )
                         run["load"] = (
                             {**_load_figures(pg_loaded), "cached": False}
