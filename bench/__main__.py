@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         help="environment for the tracker server, e.g. to switch off rate limits",
     )  # fmt: skip
     parser.add_argument("--output", type=Path, default=HERE)
+    parser.add_argument(
+        "--report-only", action="store_true",
+        help="write results.md and the plot again from the results.json of the last run",
+    )  # fmt: skip
     return parser
 
 
@@ -75,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.sizes, args.seconds = "100,1000", 2.0
     sizes = _sizes(args.sizes)
     args.output.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        _write(json.loads((args.output / "results.json").read_text()), args.output)
+        return 0
     parse_sizes = _sizes(args.parse_sizes) if args.parse_sizes else sorted({*sizes, 100_000})
     server_env = dict(item.split("=", 1) for item in args.server_env)
     started = time.perf_counter()
@@ -127,12 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _save(results, args.output)
     results["settings"]["total_s"] = time.perf_counter() - started
     _save(results, args.output)
-    before = args.output / "before.json"
-    previous = json.loads(before.read_text()) if before.exists() else None
-    write_report(results, previous, args.output / "results.md")
-    write_plot(results, args.output / "cost.svg")
-    _say(f"wrote {args.output / 'results.md'} and {args.output / 'cost.svg'}")
+    _write(results, args.output)
     return 0
+
+
+def _write(results: dict[str, Any], folder: Path) -> None:
+    before = folder / "before.json"
+    previous = json.loads(before.read_text()) if before.exists() else None
+    write_report(results, previous, folder / "results.md")
+    write_plot(results, folder / "cost.svg")
+    _say(f"wrote {folder / 'results.md'} and {folder / 'cost.svg'}")
 
 
 def _load_figures(loaded: Any) -> dict[str, Any]:

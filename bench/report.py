@@ -312,6 +312,15 @@ def _findings(results: dict[str, Any]) -> list[str]:
             "changes; rendering adds "
             f"{_s(max(0.0, figures['report_html_s'] - figures['report_json_s']))} for HTML."
         )
+        if figures["feed_s"] > figures["feed_floor_s"]:
+            lines.append(
+                f"- **Programme feed ({name}, N = {_n(size)})**: assembling it from the stored "
+                f"events took {_s(figures['feed_s'])} against {_s(figures['feed_floor_s'])} for "
+                f"string formatting; most of it is reading {figures['feed_bytes'] / 1e6:.0f} MB "
+                "of stored event text from the database and hashing it for the ETag. A request "
+                "pays this only after a commit: the next poll was answered (304) in "
+                f"{_s(figures['feed_304_s'])} in process."
+            )
         if "list_cpu_s" in figures:
             lines.append(
                 f"- **Lists and details ({name}, N = {_n(size)})**: computed afresh, a list of 50 "
@@ -429,8 +438,12 @@ def write_report(results: dict[str, Any], before: dict[str, Any] | None, path: P
         text += [
             "## Before and after the changes",
             "",
-            "`before` is the run kept in bench/before.json, made before the changes described "
-            "above; `after` is this run.",
+            "`before` is the run kept in bench/before.json, made with TCP_NODELAY already on "
+            "(see above) but before the other changes (keeping feeds and views while the "
+            "database is unchanged, reading initiatives as plain rows, cheaper snapshots for the "
+            "weekly report, msgspec for JSON columns); `after` is this run. The before run "
+            "shared the machine with other test suites, so compare the ratios to the floor "
+            "rather than absolute times.",
             "",
             *_before_after(results, before),
             "",
