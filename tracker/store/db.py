@@ -43,7 +43,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
-    event.listen(engine, "commit", _sqlite_commit)
     return engine
 
 
@@ -59,12 +58,6 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
-
-
-def _sqlite_commit(connection: Any) -> None:
-    # PRAGMA data_version moves for the other connections' commits only; count a connection's
-    # own, so that together they tell whether anything changed (see FeedRepository.generation).
-    connection.info["commits"] = connection.info.get("commits", 0) + 1
 
 
 def _sqlite_begin(connection: Any) -> None:
