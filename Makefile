@@ -27,6 +27,13 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+# The benchmark's load generator, from Debian too.
+WRK := /usr/bin/wrk
+
+$(WRK):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk
+
 run: install
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker seed
@@ -42,8 +49,8 @@ lint: install
 test: lint browser
 	$(BIN)/pytest
 
-bench: install
-	$(BIN)/python -m bench
+bench: install $(WRK)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

@@ -2,11 +2,19 @@
 
 The feed handlers are async and hand the database work to a thread themselves, because
 Litestar's sync_to_thread does not combine with a GET+HEAD route.
+
+Subscribers poll far more often than anything changes, and a programme feed of thousands of
+initiatives runs to tens of megabytes: each worker keeps the feeds it served, with their ETags,
+for as long as the database has not changed (UnitOfWork.generation), so that a poll costs
+one small query instead of reading and hashing every event.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
@@ -25,7 +33,7 @@ from tracker.domain.model import Kind, Stage
 from tracker.domain.status import Status
 from tracker.errors import InvalidInput, NotFound
 from tracker.outputs.feeds import calendar
-from tracker.services.feeds import feed, feed_audience
+from tracker.services.feeds import WITHDRAWN_SHOWN, feed, feed_audience
 from tracker.store.uow import UnitOfWork
 
 CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8"
@@ -42,10 +50,58 @@ def _text(status: int, text: str) -> Response[bytes]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Served:
+    body: bytes
+    etag: str
+    modified: datetime
+    valid_until: datetime | None  # when a cancelled event drops out: the feed changes then
+
+
+class _FeedCache:
+    """The feeds served lately, by generation and request; at most MAX_BYTES of bodies."""
+
+    MAX_BYTES = 256 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[object, ...], _Served] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], now: datetime) -> _Served | None:
+        with self._lock:
+            served = self._entries.get(key)
+            if served is None:
+                return None
+            if served.valid_until is not None and now >= served.valid_until:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return served
+
+    def put(self, key: tuple[object, ...], served: _Served) -> None:
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = served
+            self._size += len(served.body)
+            while self._size > self.MAX_BYTES and len(self._entries) > 1:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple[object, ...]) -> None:
+        self._size -= len(self._entries.pop(key).body)
+
+
+FEEDS = _FeedCache()
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
 def _conditional(
-    request: Request[Any, Any, Any], body: bytes, modified: datetime
+    request: Request[Any, Any, Any], body: bytes, modified: datetime, etag: str
 ) -> Response[bytes]:
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
@@ -78,17 +134,25 @@ def _serve(
     kind: str | None,
     status: str | None,
 ) -> Response[bytes]:
+    now = utc_now()
     try:
+        # First in the transaction, so that what follows is at least as new. A status filter
+        # depends on the day as well: such feeds are not kept.
+        generation = uow.generation() if status is None else None
         audience = feed_audience(uow, token)
         if kind is not None and kind not in {k.value for k in Kind}:
             raise InvalidInput("kind", "decree or order")
+        cache_key = (generation, scope, key, audience, lang, kind)
+        served = FEEDS.get(cache_key, now) if generation is not None else None
+        if served is not None:
+            return _conditional(request, served.body, served.modified, served.etag)
         result = feed(
             uow,
             scope,
             key,
             audience=audience,
             lang=lang,
-            now=utc_now(),
+            now=now,
             kind=Kind(kind) if kind else None,
             status=status,
         )
@@ -102,7 +166,11 @@ def _serve(
     except InvalidInput as exc:
         return _text(400, f"{exc}\n")
     body = calendar(result.name, result.description, [e.text for e in result.events]).encode()
-    return _conditional(request, body, result.changed_at)
+    etag = _etag(body)
+    if generation is not None:
+        expiry = uow.feeds.next_expiry(now=now, cancelled_for=WITHDRAWN_SHOWN)
+        FEEDS.put(cache_key, _Served(body, etag, result.changed_at, expiry))
+    return _conditional(request, body, result.changed_at, etag)
 
 
 # The values are documented with schema_extra, not checked by Litestar: the feed itself refuses

@@ -34,6 +34,7 @@ from api.schemas import (
     TransitionView,
     WarningView,
 )
+from api.views import VIEWS
 from api.writes import etag, request_hash, run_write
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
@@ -173,14 +174,24 @@ class InitiativeController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
     ) -> InitiativePage:
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
+        day = today()
+        generation = uow.generation()  # first in the transaction: what follows is as new
+        key = ("list", generation, principal.role, principal.entities, filters, limit, offset,
+               day, language)  # fmt: skip
+        cached = VIEWS.get(key) if generation is not None else None
+        if isinstance(cached, InitiativePage):
+            return cached
         items, total = find_initiatives(uow, filters, principal, limit=limit, offset=offset)
-        return InitiativePage(
-            items=[initiative_summary(i, today(), language) for i in items],
+        page = InitiativePage(
+            items=[initiative_summary(i, day, language) for i in items],
             total=total,
             limit=limit,
             offset=offset,
             next_offset=offset + limit if offset + limit < total else None,
         )
+        if generation is not None:
+            VIEWS.put(key, page)
+        return page
 
     @get(
         "/{slug:str}",
@@ -201,10 +212,18 @@ class InitiativeController(Controller):
         principal: NamedDependency[Principal],
         slug: FromPath[str],
     ) -> Response[InitiativeView]:
-        initiative = readable_initiative(uow, slug, principal)
-        return Response(
-            initiative_view(initiative, today(), language), headers=etag(initiative.version)
-        )
+        day = today()
+        generation = uow.generation()  # first in the transaction: what follows is as new
+        key = ("detail", generation, principal.role, principal.entities, slug, day, language)
+        cached = VIEWS.get(key) if generation is not None else None
+        if isinstance(cached, tuple):
+            view, version = cached
+        else:
+            initiative = readable_initiative(uow, slug, principal)
+            view, version = initiative_view(initiative, day, language), initiative.version
+            if generation is not None:
+                VIEWS.put(key, (view, version))
+        return Response(view, headers=etag(version))
 
     @post(
         "/",

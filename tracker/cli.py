@@ -282,6 +282,8 @@ def _restore(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from tracker.server import NoDelayH11Protocol
+
     print(
         f"Wetgevingsplanner on http://{args.host}:{args.port}/ "
         f"(API: http://{args.host}:{args.port}/api/initiatives, docs: /schema)"
@@ -293,6 +295,7 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        http=NoDelayH11Protocol,
     )
 
 

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -153,12 +153,18 @@ class Catalogue:
         return WorkingCalendar(self.is_day_off)
 
     def is_day_off(self, day: date) -> bool:
-        return (day.month, day.day) in self.days_off or day in _belgian_holidays()
+        return (day.month, day.day) in self.days_off or _belgian_holiday(day)
 
 
 @cache
 def _belgian_holidays() -> holidays.HolidayBase:
     return holidays.country_holidays("BE")
+
+
+@lru_cache(maxsize=16384)
+def _belgian_holiday(day: date) -> bool:
+    # Forecasts ask about the same days thousands of times; the holidays lookup is not cheap.
+    return day in _belgian_holidays()
 
 
 def _rule_day(rule: Mapping[str, Any], year: int) -> date:

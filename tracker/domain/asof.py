@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from tracker.domain.model import Event, Initiative, PlanChange, Stage, restore_metadata
@@ -24,7 +25,7 @@ def as_of(
     """
     if any(e.name == CREATE and e.recorded_at > moment for e in events):
         return None
-    snapshot = copy.deepcopy(initiative)
+    snapshot = _copy(initiative)
     for edit in sorted(events, key=lambda e: e.recorded_at, reverse=True):
         if edit.recorded_at <= moment:
             break
@@ -46,3 +47,16 @@ def as_of(
     for stage, milestone in snapshot.milestones.items():
         milestone.actual = known.actuals.get(stage)
     return snapshot
+
+
+def _copy(initiative: Initiative) -> Initiative:
+    """A copy that shares nothing the snapshot may change. Windows, spans, deadlines and events
+    are frozen and shared; a deep copy of them cost half of a weekly report's time."""
+    return replace(
+        initiative,
+        entities=list(initiative.entities),
+        advisory_bodies=list(initiative.advisory_bodies),
+        legal_deadlines=list(initiative.legal_deadlines),
+        milestones={stage: replace(m) for stage, m in initiative.milestones.items()},
+        findings=[replace(f, params=copy.deepcopy(f.params)) for f in initiative.findings],
+    )

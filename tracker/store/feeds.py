@@ -57,6 +57,15 @@ class FeedRepository:
                     result.append(FeedText(text, changed_at))
         return result
 
+    def next_expiry(self, *, now: datetime, cancelled_for: timedelta) -> datetime | None:
+        """When the next cancelled event drops out of the feeds, changing them without a commit."""
+        first = self.session.scalar(
+            select(func.min(FeedEventRow.changed_at)).where(
+                FeedEventRow.status == "CANCELLED", FeedEventRow.changed_at >= now - cancelled_for
+            )
+        )
+        return None if first is None else first + cancelled_for
+
     def last_change(self, *, now: datetime, cancelled_for: timedelta) -> datetime:
         """The latest moment any feed could have changed: an event's change, an initiative's
         (visibility, metadata), or a cancelled event dropping out after `cancelled_for`."""

@@ -101,11 +101,54 @@ class InitiativeRepository:
         """The initiative; `for_update` locks its row (PostgreSQL) until the transaction ends."""
         if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
             return None
-        query = self._query().where(InitiativeRow.slug == slug)
-        if for_update:
-            query = query.with_for_update(of=InitiativeRow)
+        if not for_update:
+            found = self._read(InitiativeRow.slug == slug)
+            return found[0] if found else None
+        query = self._query().where(InitiativeRow.slug == slug).with_for_update(of=InitiativeRow)
         row = self.session.scalars(query).one_or_none()
         return None if row is None else _to_domain(row)
+
+    def _read(self, condition: ColumnElement[bool]) -> list[Initiative]:
+        """The initiatives that meet `condition`, by id, read as plain rows.
+
+        Building ORM objects for every milestone, link and finding cost most of a list's or a
+        detail's time; what is read here is never written back (writers load through
+        `get(for_update=True)`, whose ORM rows `save` updates).
+        """
+        rows = self.session.execute(
+            select(*InitiativeRow.__table__.c).where(condition).order_by(InitiativeRow.id)
+        ).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        entities: dict[int, list[str]] = {i: [] for i in ids}
+        milestones: dict[int, list[Any]] = {i: [] for i in ids}
+        deadlines: dict[int, list[Any]] = {i: [] for i in ids}
+        findings: dict[int, list[Any]] = {i: [] for i in ids}
+        links = (
+            select(InitiativeEntityRow.initiative_id, EntityRow.name)
+            .join(EntityRow, EntityRow.id == InitiativeEntityRow.entity_id)
+            .where(InitiativeEntityRow.initiative_id.in_(ids))
+            .order_by(InitiativeEntityRow.initiative_id, InitiativeEntityRow.position)
+        )
+        for initiative_id, name in self.session.execute(links):
+            entities[initiative_id].append(name)
+        for table, into in (
+            (MilestoneRow, milestones), (LegalDeadlineRow, deadlines), (FindingRow, findings),
+        ):  # fmt: skip
+            children = (
+                select(*table.__table__.c)
+                .where(table.initiative_id.in_(ids))
+                .order_by(table.initiative_id, table.position)
+            )
+            for child in self.session.execute(children):
+                into[child.initiative_id].append(child)
+        return [
+            _initiative(
+                row, entities[row.id], milestones[row.id], deadlines[row.id], findings[row.id]
+            )
+            for row in rows
+        ]
 
     def entity_slugs(self, initiative: Initiative) -> set[str]:
         return {slugify(name) for name in initiative.entities}
@@ -117,10 +160,7 @@ class InitiativeRepository:
     def by_ids(self, ids: list[int]) -> list[Initiative]:
         result: list[Initiative] = []
         for chunk in _chunks(ids):
-            rows = self.session.scalars(
-                self._query().where(InitiativeRow.id.in_(chunk)).order_by(InitiativeRow.id)
-            )
-            result += [_to_domain(r) for r in rows]
+            result += self._read(InitiativeRow.id.in_(chunk))
         return result
 
     def ids(self, filters: InitiativeFilter) -> list[int]:
@@ -132,11 +172,10 @@ class InitiativeRepository:
     ) -> tuple[list[Initiative], int]:
         query = self._filtered(filters)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        ids = query.order_by(InitiativeRow.id).limit(limit).offset(offset)
-        rows = self.session.scalars(
-            self._query().where(InitiativeRow.id.in_(ids)).order_by(InitiativeRow.id)
+        ids = list(
+            self.session.scalars(query.order_by(InitiativeRow.id).limit(limit).offset(offset))
         )
-        return [_to_domain(r) for r in rows], total
+        return self._read(InitiativeRow.id.in_(ids)), total
 
     def _filtered(self, filters: InitiativeFilter) -> Select[int]:
         query = select(InitiativeRow.id)
@@ -467,15 +506,28 @@ def _milestone_row(m: Milestone) -> MilestoneRow:
 
 
 def _to_domain(row: InitiativeRow) -> Initiative:
+    return _initiative(
+        row,
+        [link.entity.name for link in row.entity_links],
+        list(row.milestones),
+        list(row.deadlines),
+        list(row.findings),
+    )
+
+
+def _initiative(
+    row: Any, entities: list[str], milestones: list[Any], deadlines: list[Any], findings: list[Any]
+) -> Initiative:
+    """An initiative from its rows: ORM objects or plain rows with the same column names."""
     return Initiative(
         id=row.id,
         slug=row.slug,
         title=row.title,
         kind=Kind(row.kind),
         summary=row.summary,
-        entities=[link.entity.name for link in row.entity_links],
+        entities=entities,
         advisory_bodies=list(row.advisory_bodies or []),
-        legal_deadlines=[LegalDeadline(d.text, d.due_on) for d in row.deadlines],
+        legal_deadlines=[LegalDeadline(d.text, d.due_on) for d in deadlines],
         milestones={
             Stage(m.stage): Milestone(
                 Stage(m.stage),
@@ -488,7 +540,7 @@ def _to_domain(row: InitiativeRow) -> Initiative:
                 actual=m.actual,
                 plan=_window(m.plan_text, m.plan_earliest, m.plan_latest, m.plan_alternatives),
             )
-            for m in row.milestones
+            for m in milestones
         },
         findings=[
             Finding(
@@ -497,7 +549,7 @@ def _to_domain(row: InitiativeRow) -> Initiative:
                 Stage(f.stage) if f.stage else None,
                 dict(f.params or {}),
             )
-            for f in row.findings
+            for f in findings
         ],
         state=row.state,
         held_stage=Stage(row.held_stage) if row.held_stage else None,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import uuid
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -12,23 +15,60 @@ from tracker.store.feeds import FeedRepository
 from tracker.store.repository import InitiativeRepository
 
 
+class CommitWatcher:
+    """A SQLite connection of its own that never writes: its PRAGMA data_version changes with
+    every commit to the database file, by any connection of any process."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        with self._lock:
+            if self._connection is None:
+                self._connection = sqlite3.connect(
+                    self._path, check_same_thread=False, isolation_level=None
+                )
+            row = self._connection.execute("PRAGMA data_version").fetchone()
+            return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
 class Database:
     """An engine and the units of work over it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(sqlite_immediate=True)
+        path = engine.url.database
+        file_sqlite = engine.dialect.name == "sqlite" and path not in (None, "", ":memory:")
+        self._watcher = CommitWatcher(path) if file_sqlite and path else None
+        # Generations of two databases must never be equal: caches may hold both.
+        self._token = uuid.uuid4().hex
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(Session(self._writer if write else self.engine, expire_on_commit=False))
+        session = Session(self._writer if write else self.engine, expire_on_commit=False)
+        return UnitOfWork(session, self._watcher, self._token)
 
     def dispose(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
         self.engine.dispose()
 
 
 class UnitOfWork:
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self, session: Session, watcher: CommitWatcher | None = None, token: str = ""
+    ) -> None:
         self.session = session
+        self._watcher = watcher
+        self._token = token or uuid.uuid4().hex
         self.initiatives = InitiativeRepository(session)
         self.tokens = TokenRepository(session)
         self.idempotency = IdempotencyRepository(session)
@@ -46,6 +86,24 @@ class UnitOfWork:
         if exc_type is not None:
             self.session.rollback()
         self.session.close()
+
+    def generation(self) -> str | None:
+        """A value that differs whenever a commit may have changed what this transaction reads
+        (None: unknown on this database). Call it before anything else of the transaction, so
+        that what is read afterwards is at least as new.
+
+        SQLite: the data_version of a connection that never writes, which moves with every
+        commit to the file, from any connection or process. PostgreSQL: the snapshot (which
+        transactions are visible), exact but conservative: a commit anywhere in the cluster
+        changes it.
+        """
+        if self._watcher is not None:
+            return f"{self._token}:{self._watcher.version()}"
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            snapshot = connection.exec_driver_sql("SELECT txid_current_snapshot()::text").scalar()
+            return f"{self._token}:{snapshot}"
+        return None
 
     def commit(self) -> None:
         self.session.commit()

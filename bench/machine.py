@@ -1,0 +1,67 @@
+"""The machine and software the figures were measured on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.load import WRK
+from tracker.store.db import make_engine
+
+
+def _cpu() -> str:
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _memory_gb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1e6
+    return 0.0
+
+
+def _postgres(url: str | None) -> str | None:
+    if not url:
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return str(connection.execute(text("SHOW server_version")).scalar())
+    finally:
+        engine.dispose()
+
+
+def _wrk() -> str:
+    try:
+        run = subprocess.run([WRK, "--version"], capture_output=True, text=True, check=False)
+    except OSError:
+        return "not installed"
+    return (run.stdout or run.stderr).splitlines()[0].strip()
+
+
+def machine(postgres_url: str | None) -> dict[str, Any]:
+    return {
+        "cpu": _cpu(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(_memory_gb(), 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": _postgres(postgres_url),
+        "wrk": _wrk(),
+        "packages": {
+            name: version(name)
+            for name in ("litestar", "uvicorn", "sqlalchemy", "msgspec", "icalendar", "jinja2")
+        },
+    }

@@ -1,0 +1,290 @@
+"""In-process measurements: annex parsing, forecast refresh, weekly report, programme feed.
+
+Times are the best of a few runs (the least disturbed by the other work on a shared machine);
+peak memory is measured in a separate run under tracemalloc, which slows Python down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar.testing import TestClient
+
+from api.app import create_app
+from bench.floor import PlainEvent, plain_calendar
+from bench.generate import Programme, parse
+from tracker.clock import brussels_day
+from tracker.domain.access import Principal, Role
+from tracker.outputs.feeds import calendar
+from tracker.outputs.ical import events as calendar_events
+from tracker.outputs.ical import uid
+from tracker.outputs.render import render
+from tracker.outputs.weekly import weekly_report
+from tracker.services.feeds import feed
+from tracker.services.forecasts import refresh_all
+from tracker.store.repository import InitiativeFilter
+from tracker.store.uow import Database
+from tracker.weeks import IsoWeek
+
+SYSTEM = Principal("bench", Role.ADMIN)
+Figures = dict[str, Any]
+
+
+def best_of(action: Callable[[], object], repeats: int) -> float:
+    """The shortest of `repeats` timed runs, in seconds."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def peak_mb(action: Callable[[], object]) -> float:
+    """The peak of memory allocated by Python while `action` runs, in MB."""
+    tracemalloc.start()
+    try:
+        action()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 1e6
+
+
+def repeats_for(size: int) -> int:
+    return 5 if size <= 1000 else 2
+
+
+def annex_parsing(prog: Programme) -> Figures:
+    """Initiatives per second through the annex reader (text in memory, no database)."""
+
+    def parse_all() -> None:
+        for number, text in enumerate(prog.annexes):
+            parse(text, number)
+
+    seconds = best_of(parse_all, 3 if prog.size <= 10_000 else 1)
+    return {"parse_s": seconds, "parse_per_s": prog.size / seconds}
+
+
+def forecast_refresh(database: Database, now: datetime) -> Figures:
+    """The daily refresh: the first one after loading moves forecasts, the second moves none."""
+
+    def refresh() -> int:
+        with database.uow(write=True) as uow:
+            result = refresh_all(uow, now)
+            uow.commit()
+        return len(result.moved)
+
+    started = time.perf_counter()
+    moved = refresh()
+    first = time.perf_counter() - started
+    again = best_of(refresh, 2)
+    return {"refresh_first_s": first, "refresh_again_s": again, "refresh_moved": moved}
+
+
+def weekly(database: Database, now: datetime) -> Figures:
+    """This week's report for a coordinator (everything), built and rendered as JSON and HTML."""
+    week = IsoWeek.of(brussels_day(now))
+
+    def build(fmt: str) -> Callable[[], str]:
+        def run() -> str:
+            with database.uow() as uow:
+                report = weekly_report(uow, week, principal=SYSTEM, now=now)
+            return render(report, fmt)
+
+        return run
+
+    figures: Figures = {}
+    repeats = repeats_for(_count(database))
+    for fmt in ("json", "html"):
+        figures[f"report_{fmt}_s"] = best_of(build(fmt), repeats)
+        figures[f"report_{fmt}_bytes"] = len(build(fmt)().encode())
+        figures[f"report_{fmt}_mb"] = peak_mb(build(fmt))
+    return figures
+
+
+def _count(database: Database) -> int:
+    with database.uow() as uow:
+        return len(uow.initiatives.ids(InitiativeFilter()))
+
+
+def programme_feed(database: Database, now: datetime) -> Figures:
+    """The public programme feed: assembled from stored events as each request does, against
+    the floor of writing the same events with plain string formatting."""
+
+    def build() -> tuple[bytes, str]:
+        with database.uow() as uow:
+            result = feed(uow, "programme", None, audience=frozenset(), lang="nl", now=now)
+        body = calendar(result.name, result.description, [e.text for e in result.events])
+        encoded = body.encode()
+        return encoded, hashlib.sha256(encoded).hexdigest()
+
+    repeats = repeats_for(_count(database))
+    body, _ = build()
+    figures: Figures = {
+        "feed_s": best_of(build, repeats),
+        "feed_bytes": len(body),
+        "feed_events": body.count(b"BEGIN:VEVENT"),
+        "feed_mb": peak_mb(build),
+    }
+    head, plain = _plain_events(database, now)
+    figures["feed_floor_s"] = best_of(lambda: plain_calendar(head, plain), repeats)
+    figures["feed_floor_events"] = len(plain)
+    figures.update(_conditional_get(database))
+    return figures
+
+
+def _plain_events(database: Database, now: datetime) -> tuple[str, list[PlainEvent]]:
+    """The programme feed's events as plain values: its dates, status and sequence as stored,
+    its texts as the calendar module writes them."""
+    today = brussels_day(now)
+    with database.uow() as uow:
+        result = feed(uow, "programme", None, audience=frozenset(), lang="nl", now=now)
+        initiatives = uow.initiatives.all(InitiativeFilter(visible_to=frozenset()))
+        plain = []
+        for initiative in initiatives:
+            assert initiative.id is not None
+            stored = uow.feeds.events_of(initiative.id)
+            for content in calendar_events(initiative, today):
+                row = stored[content.key]
+                plain.append(
+                    PlainEvent(
+                        uid=uid(initiative.id, content.key),
+                        changed_at=row.changed_at,
+                        sequence=row.sequence,
+                        start=content.start,
+                        end=content.end,
+                        summary=content.summary["nl"],
+                        description=content.description["nl"],
+                        categories=content.categories["nl"],
+                        status=row.status,
+                        url=content.url,
+                    )
+                )
+    head = calendar(result.name, result.description, []).removesuffix("END:VCALENDAR\r\n")
+    return head, plain
+
+
+def _conditional_get(database: Database) -> Figures:
+    """One subscriber's poll through the whole app in process: a full GET, then a conditional
+    GET answered 304 (median of several)."""
+    path = "/calendars/programme.ics"
+    with TestClient(create_app(database)) as client:
+        started = time.perf_counter()
+        first = client.get(path)
+        full = time.perf_counter() - started
+        assert first.status_code == 200, first.text
+        etag = first.headers["etag"]
+        times = []
+        for _ in range(7):
+            started = time.perf_counter()
+            answer = client.get(path, headers={"If-None-Match": etag})
+            times.append(time.perf_counter() - started)
+            assert answer.status_code == 304, answer.status_code
+    return {"feed_get_s": full, "feed_304_s": statistics.median(times)}
+
+
+def reads(database: Database) -> Figures:
+    """CPU per list of 50 and per detail computed afresh through the services (what a request
+    costs when the views kept by the server do not answer it), median of several."""
+    from tracker.domain.access import ANONYMOUS
+    from tracker.services.initiatives import find_initiatives, readable_initiative
+    from tracker.views import initiative_summary, initiative_view
+
+    day = brussels_day(datetime.now(UTC))
+    with database.uow() as uow:
+        slugs = [i.slug for i in uow.initiatives.find(InitiativeFilter(), limit=20, offset=0)[0]]
+
+    def listing() -> None:
+        with database.uow() as uow:
+            items, _ = find_initiatives(uow, InitiativeFilter(), ANONYMOUS, limit=50, offset=0)
+            msgspec.json.encode([initiative_summary(i, day, "nl") for i in items])
+
+    def detail() -> None:
+        for slug in slugs:
+            with database.uow() as uow:
+                msgspec.json.encode(initiative_view(readable_initiative(uow, slug, ANONYMOUS),
+                                                    day, "nl"))  # fmt: skip
+
+    return {
+        "list_cpu_s": _cpu_median(listing, 7),
+        "detail_cpu_s": _cpu_median(detail, 7) / len(slugs),
+    }
+
+
+def _cpu_median(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.process_time()
+        action()
+        times.append(time.process_time() - started)
+    return statistics.median(times)
+
+
+# Where a transition's CPU goes: (label, function as cProfile names it).
+STEP_PARTS = (
+    ("calendar events (icalendar)", ("tracker/outputs/ical.py", "vevent")),
+    ("feed sync without icalendar", ("tracker/services/feeds.py", "sync_feed")),
+    ("loading for update", ("tracker/services/initiatives.py", "writable_initiative")),
+    ("saving (ORM flush)", ("tracker/store/repository.py", "save")),
+    ("forecast", ("tracker/forecasting.py", "refresh_forecast")),
+    ("commit", ("sqlalchemy/orm/session.py", "commit")),
+)
+
+
+def transition_profile(database: Database, steps: int = 60) -> Figures:
+    """CPU per recorded step (hold, then resume, ...) through `record_event` and a commit, and
+    its parts under cProfile; it writes to the database, so it runs last."""
+    import cProfile
+    import pstats
+
+    from tracker.domain.model import Stage
+    from tracker.services.steps import record_event
+
+    open_states = {s.value for s in Stage}
+    with database.uow() as uow:
+        chosen = [i for i in uow.initiatives.all(InitiativeFilter()) if i.state in open_states]
+    state = {i.slug: [i.version, False] for i in chosen[:20]}
+    slugs = list(state)
+
+    def step(number: int) -> None:
+        slug = slugs[number % len(slugs)]
+        version, held = state[slug]
+        now = datetime.now(UTC)
+        with database.uow(write=True) as uow:
+            done = record_event(
+                uow, slug, event="resume" if held else "hold", occurred_on=brussels_day(now),
+                reference=None, note="bench", principal=SYSTEM, expected_version=version, now=now,
+            )  # fmt: skip
+            uow.commit()
+        state[slug] = [done.initiative.version, not held]
+
+    def run(count: int) -> None:
+        for number in range(count):
+            step(number)
+
+    run(len(slugs))  # warm up: the first step of each moves its forecasts more than later ones
+    started = time.process_time()
+    run(steps)
+    cpu = (time.process_time() - started) / steps
+    profile = cProfile.Profile()
+    profile.runcall(run, steps)
+    # (file, line, function) -> (primitive calls, calls, own time, cumulative time, callers)
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def cumulative(file: str, name: str) -> float:
+        found = (v[3] for (p, _, f), v in stats.items() if p.endswith(file) and f == name)
+        return float(sum(found)) / steps
+
+    parts = {label: cumulative(file, name) for label, (file, name) in STEP_PARTS}
+    # sync_feed includes the events it builds: report the rest on its own.
+    parts["feed sync without icalendar"] -= parts["calendar events (icalendar)"]
+    whole = cumulative("bench/measure.py", "step")
+    return {"step_cpu_s": cpu, "step_profiled_s": whole, "step_parts_s": parts}

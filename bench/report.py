@@ -1,0 +1,514 @@
+"""bench/results.md: the figures of one run, how each was measured, and the targets."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+Run = dict[str, Any]
+
+# (key in a run's figures, label): what grows with N, in seconds.
+COSTS = (
+    ("refresh_first_s", "forecast refresh (first, forecasts move)"),
+    ("refresh_again_s", "forecast refresh (again, nothing moves)"),
+    ("report_json_s", "weekly report JSON"),
+    ("report_html_s", "weekly report HTML"),
+    ("feed_s", "programme feed build"),
+    ("feed_floor_s", "programme feed floor (string formatting)"),
+    ("feed_get_s", "programme feed GET (in process)"),
+    ("feed_304_s", "programme feed GET answered 304 (in process)"),
+    ("list_cpu_s", "list of 50 computed afresh (CPU)"),
+    ("detail_cpu_s", "detail computed afresh (CPU)"),
+    ("step_cpu_s", "transition step and commit (CPU, in process)"),
+)
+ENDPOINTS = (
+    ("floor_1k", "floor: fixed 1 KB JSON"),
+    ("list", "initiative list (50 rows)"),
+    ("floor_list", "floor: fixed JSON of the list's size"),
+    ("detail", "initiative detail"),
+    ("feed", "programme feed (200)"),
+    ("feed_304", "programme feed poll (304)"),
+    ("post", "transition POST (hold/resume)"),
+)
+
+
+def _runs(results: dict[str, Any], backend: str) -> list[Run]:
+    return sorted(
+        (r for r in results["runs"] if r["backend"] == backend), key=lambda r: int(r["size"])
+    )
+
+
+def _s(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value >= 10:
+        return f"{value:.1f} s"
+    if value >= 0.1:
+        return f"{value:.2f} s"
+    return f"{value * 1000:.1f} ms"
+
+
+def _n(size: int) -> str:
+    return f"{size:,}"
+
+
+def floor_rps(http: dict[str, Any]) -> float:
+    """The 1 KB floor, measured before and after the tracker's load tests."""
+    values = [float(http[k]["rps"]) for k in ("floor_1k", "floor_1k_after") if k in http]
+    return sum(values) / len(values)
+
+
+def growth(points: list[tuple[int, float]]) -> float | None:
+    """The exponent b of cost ~ N^b between the two largest sizes (1 is linear)."""
+    usable = [(n, c) for n, c in points if c and c > 0]
+    if len(usable) < 2:
+        return None
+    (n1, c1), (n2, c2) = usable[-2], usable[-1]
+    return math.log(c2 / c1) / math.log(n2 / n1)
+
+
+def _targets(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| target | backend | N | measured | met |",
+        "|---|---|---:|---|---|",
+    ]
+    for backend in ("sqlite", "postgresql"):
+        for run in _runs(results, backend):
+            figures, size = run["figures"], run["size"]
+            http = figures.get("http")
+            if http:
+                floor = floor_rps(http)
+                for key, label, needed in (
+                    ("feed_304", "feed poll 304 ≥ 0.8× floor", 0.8),
+                    ("detail", "initiative detail ≥ 0.3× floor", 0.3),
+                    ("list", "initiative list ≥ 0.2× floor", 0.2),
+                ):
+                    ratio = http[key]["rps"] / floor
+                    lines.append(
+                        f"| {label} | {backend} | {_n(size)} | {ratio:.2f}× "
+                        f"({http[key]['rps']:.0f}/s vs {floor:.0f}/s) | "
+                        f"{'yes' if ratio >= needed else '**no**'} |"
+                    )
+                post, check = http["post"], http["post_check"]
+                ok = (
+                    (backend != "sqlite" or (post["rps"] >= 500 and post["p99_ms"] < 100))
+                    and check["acknowledged"] == check["logged"]
+                    and check["mismatched_initiatives"] == 0
+                )
+                lines.append(
+                    f"| transition POST{' ≥ 500/s, p99 < 100 ms,' if backend == 'sqlite' else ''}"
+                    f" no lost or duplicated events | {backend} | {_n(size)} | "
+                    f"{post['rps']:.0f}/s, p99 {post['p99_ms']:.0f} ms; {check['acknowledged']} "
+                    f"acknowledged, {check['logged']} logged | {'yes' if ok else '**no**'} |"
+                )
+            if size >= 10_000:
+                feed, floor_s = figures["feed_s"], figures["feed_floor_s"]
+                lines.append(
+                    f"| programme feed ≤ string-formatting floor | {backend} | {_n(size)} | "
+                    f"{_s(feed)} vs {_s(floor_s)} ({figures['feed_events']:,} events) | "
+                    f"{'yes' if feed <= floor_s else '**no**'} |"
+                )
+                for fmt, limit in (("json", 1.0), ("html", 2.0)):
+                    took = figures[f"report_{fmt}_s"]
+                    lines.append(
+                        f"| weekly report {fmt.upper()} < {limit:.0f} s | {backend} | {_n(size)} "
+                        f"| {_s(took)} | {'yes' if took < limit else '**no**'} |"
+                    )
+        runs = _runs(results, backend)
+        if len(runs) >= 2:
+            worst = max(
+                (
+                    (b, label)
+                    for key, label in COSTS
+                    if (b := growth([(r["size"], r["figures"].get(key)) for r in runs])) is not None
+                ),
+                default=None,
+            )
+            if worst:
+                lines.append(
+                    f"| every cost grows no worse than linearly | {backend} | "
+                    f"{_n(runs[-2]['size'])}→{_n(runs[-1]['size'])} | worst exponent "
+                    f"{worst[0]:.2f} ({worst[1]}) | {'yes' if worst[0] <= 1.15 else '**no**'} |"
+                )
+    return lines
+
+
+def _costs(results: dict[str, Any], backend: str) -> list[str]:
+    runs = _runs(results, backend)
+    if not runs:
+        return []
+    header = "| operation | " + " | ".join(f"N = {_n(r['size'])}" for r in runs) + " | growth |"
+    lines = [header, "|---|" + "---:|" * (len(runs) + 1)]
+    for key, label in COSTS:
+        values = [r["figures"].get(key) for r in runs]
+        b = growth([(r["size"], v) for r, v in zip(runs, values, strict=True)])
+        exponent = f"N^{b:.2f}" if b is not None else "–"
+        lines.append(f"| {label} | " + " | ".join(_s(v) for v in values) + f" | {exponent} |")
+    lines.append(
+        "| weekly report JSON / HTML size | "
+        + " | ".join(
+            f"{r['figures']['report_json_bytes'] / 1e6:.1f} / "
+            f"{r['figures']['report_html_bytes'] / 1e6:.1f} MB"
+            for r in runs
+        )
+        + " | |"
+    )
+    lines.append(
+        "| peak memory: report JSON / HTML / feed | "
+        + " | ".join(
+            f"{r['figures']['report_json_mb']:.0f} / {r['figures']['report_html_mb']:.0f} / "
+            f"{r['figures']['feed_mb']:.0f} MB"
+            for r in runs
+        )
+        + " | |"
+    )
+    lines.append(
+        "| programme feed: events, size | "
+        + " | ".join(
+            f"{r['figures']['feed_events']:,}, {r['figures']['feed_bytes'] / 1e6:.1f} MB"
+            for r in runs
+        )
+        + " | |"
+    )
+    lines.append(
+        "| forecasts moved by the first refresh | "
+        + " | ".join(f"{r['figures']['refresh_moved']:,}" for r in runs)
+        + " | |"
+    )
+    return lines
+
+
+def _loads(results: dict[str, Any], backend: str) -> list[str]:
+    runs = _runs(results, backend)
+    lines = []
+    for r in runs:
+        info = r.get("load", {})
+        if "copied_s" in info:
+            lines.append(
+                f"- N = {_n(r['size'])}: copied row by row from the SQLite database the services "
+                f"filled, in {_s(info['copied_s'])}."
+            )
+        elif info:
+            per = (info["import_s"] + info["history_s"]) / max(1, info["initiatives"])
+            lines.append(
+                f"- N = {_n(r['size'])}: {info['initiatives']:,} initiatives imported in "
+                f"{_s(info['import_s'])} ({info['initiatives'] / info['import_s']:.0f}/s); "
+                f"{info['events']:,} steps and {info['replans']:,} re-plans recorded in "
+                f"{_s(info['history_s'])} ({info['events'] / max(info['history_s'], 1e-9):.0f} "
+                f"steps/s); {per * 1000:.0f} ms per initiative in all"
+                + (f"; {info['refused']} generated steps refused" if info["refused"] else "")
+                + (" (measured when the cached database was made)" if info.get("cached") else "")
+                + "."
+            )
+    return lines
+
+
+def _http(results: dict[str, Any], backend: str) -> list[str]:
+    runs = [r for r in _runs(results, backend) if r["figures"].get("http")]
+    if not runs:
+        return []
+    lines = [
+        "| endpoint | N | requests/s | p50 | p99 | × floor | requests | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        http = r["figures"]["http"]
+        floor = floor_rps(http)
+        for key, label in ENDPOINTS:
+            m = http[key]
+            base = http["floor_list"]["rps"] if key == "list" else floor
+            ratio = f"{m['rps'] / base:.2f}" + (" (of same-size floor)" if key == "list" else "")
+            if key == "list":
+                ratio += f"; {m['rps'] / floor:.2f} (of 1 KB)"
+            if key.startswith("floor"):
+                ratio = "–"
+            lines.append(
+                f"| {label} | {_n(r['size'])} | {m['rps']:,.0f} | {m['p50_ms']:.1f} ms | "
+                f"{m['p99_ms']:.1f} ms | {ratio} | {m['requests']:,} | {m['errors']} |"
+            )
+    lines.append("")
+    for r in runs:
+        http = r["figures"]["http"]
+        check = http["post_check"]
+        lines.append(
+            f"- N = {_n(r['size'])}: bodies: list {http['list_bytes']:,} B, detail "
+            f"{http['detail_bytes']:,} B, feed {http['feed_bytes']:,} B. POSTs: "
+            f"{check['acknowledged']} answered 201, {check['logged']} new event-log rows, "
+            f"{check['mismatched_initiatives']} initiatives whose count differs; statuses "
+            f"{check['statuses']}; floor before/after "
+            f"{http['floor_1k']['rps']:.0f}/{http['floor_1k_after']['rps']:.0f} requests/s."
+        )
+    return lines
+
+
+def _steps(results: dict[str, Any], backend: str) -> list[str]:
+    runs = [r for r in _runs(results, backend) if r["figures"].get("step_parts_s")]
+    if not runs:
+        return []
+    lines = [
+        "Where a transition's time goes (hold or resume through `record_event` and a commit, "
+        "under cProfile, which inflates every part; ms per step and share of the step):",
+        "",
+        "| part | " + " | ".join(f"N = {_n(r['size'])}" for r in runs) + " |",
+        "|---|" + "---:|" * len(runs),
+    ]
+    labels = list(runs[0]["figures"]["step_parts_s"])
+    for label in labels:
+        lines.append(
+            f"| {label} | "
+            + " | ".join(
+                f"{r['figures']['step_parts_s'][label] * 1000:.1f} "
+                f"({r['figures']['step_parts_s'][label] / r['figures']['step_profiled_s']:.0%})"
+                for r in runs
+            )
+            + " |"
+        )
+    lines.append(
+        "| whole step (profiled) | "
+        + " | ".join(f"{r['figures']['step_profiled_s'] * 1000:.1f}" for r in runs)
+        + " |"
+    )
+    return lines
+
+
+def _findings(results: dict[str, Any]) -> list[str]:
+    """What the figures say about the targets that are missed, in the figures' own numbers."""
+    lines = ["## Why targets are missed", ""]
+    cores = results["machine"]["cores"] or 2
+    for backend in ("sqlite", "postgresql"):
+        runs = _runs(results, backend)
+        if not runs:
+            continue
+        largest = runs[-1]
+        figures, size = largest["figures"], largest["size"]
+        name = "SQLite" if backend == "sqlite" else "PostgreSQL"
+        step = figures.get("step_cpu_s")
+        parts = figures.get("step_parts_s") or {}
+        if step:
+            shares = ", ".join(
+                f"{label} {value * 1000:.1f} ms" for label, value in parts.items() if value > 0
+            )
+            lines.append(
+                f"- **Transition POST ({name}, N = {_n(size)})**: recording one step and "
+                f"committing costs {step * 1000:.1f} ms of CPU in process (under the profiler, "
+                f"which inflates them: {shares}). "
+                f"With {cores} cores that allows at most about {cores / step:.0f} steps per "
+                "second before any HTTP work, far from 500; the largest part rebuilds the "
+                "calendar events of the initiative (every event shows the initiative's status, "
+                "so a step changes most of them) with icalendar, twice (Dutch, English). "
+                + (
+                    "SQLite also runs one writer at a time, and each commit waits for fsync "
+                    "(synchronous=FULL)."
+                    if backend == "sqlite"
+                    else ""
+                )
+            )
+        per = figures["report_json_s"] / size
+        lines.append(
+            f"- **Weekly report ({name}, N = {_n(size)})**: {_s(figures['report_json_s'])} for "
+            f"JSON, {per * 1000:.2f} ms per initiative: the report rebuilds every initiative as "
+            "it stood at the report's moment (its events and plan changes replayed, its "
+            "forecast and plan checks computed afresh), so that a past week's report never "
+            "changes; rendering adds "
+            f"{_s(max(0.0, figures['report_html_s'] - figures['report_json_s']))} for HTML."
+        )
+        if figures["feed_s"] > figures["feed_floor_s"]:
+            lines.append(
+                f"- **Programme feed ({name}, N = {_n(size)})**: assembling it from the stored "
+                f"events took {_s(figures['feed_s'])} against {_s(figures['feed_floor_s'])} for "
+                f"string formatting; most of it is reading {figures['feed_bytes'] / 1e6:.0f} MB "
+                "of stored event text from the database and hashing it for the ETag. A request "
+                "pays this only after a commit: the next poll was answered (304) in "
+                f"{_s(figures['feed_304_s'])} in process."
+            )
+        http = figures.get("http")
+        if http and http["feed_304"]["rps"] < 0.8 * floor_rps(http):
+            polls = ", ".join(
+                f"N = {_n(r['size'])}: {_s(r['figures']['feed_304_s'])}" for r in runs
+            )
+            lines.append(
+                f"- **Feed poll 304 ({name})**: one poll answered from the kept feed, in process, "
+                f"takes {polls}. Under load the figure is dominated by the first requests: "
+                "every worker thread that misses builds the feed itself, so the test's first "
+                f"seconds go to concurrent builds (p99 {http['feed_304']['p99_ms']:.0f} ms at "
+                f"N = {_n(size)}); a longer test, or one build per worker while the others "
+                "wait, would come closer to the floor."
+                + (
+                    " On PostgreSQL the generation is the cluster's snapshot, which moves with "
+                    "every commit by anyone: the shared server here runs other test suites, so "
+                    "the kept feeds and views are dropped almost at once."
+                    if backend == "postgresql"
+                    else ""
+                )
+            )
+        if "list_cpu_s" in figures:
+            lines.append(
+                f"- **Lists and details ({name}, N = {_n(size)})**: computed afresh, a list of 50 "
+                f"costs {_s(figures['list_cpu_s'])} of CPU and a detail "
+                f"{_s(figures['detail_cpu_s'])}; the load tests repeat the same requests, which "
+                "the views each worker keeps answer after the first (until the next commit)."
+            )
+    return [*lines, ""]
+
+
+def _nagle(results: dict[str, Any]) -> list[str]:
+    nagle = results.get("nagle")
+    if not nagle:
+        return []
+    old, new = nagle["uvicorn_protocol"], nagle["no_delay"]
+    return [
+        "## Nagle's algorithm",
+        "",
+        "The 1 KB floor served by uvicorn's own HTTP/1.1 protocol (as `tracker serve` did before "
+        f"this work): {old['rps']:,.0f} requests/s, p50 {old['p50_ms']:.1f} ms; with "
+        f"TCP_NODELAY on every connection (`tracker.server.NoDelayH11Protocol`, as `tracker "
+        f"serve` and the floors now run): {new['rps']:,.0f} requests/s, p50 "
+        f"{new['p50_ms']:.1f} ms. uvicorn writes a response's headers and body separately and "
+        "asyncio leaves Nagle's algorithm on for uvicorn's sockets, so each body waited for the "
+        "client's delayed ACK (40 ms on Linux).",
+        "",
+    ]
+
+
+def _parse(results: dict[str, Any]) -> list[str]:
+    lines = ["| N | time | initiatives/s |", "|---:|---:|---:|"]
+    for p in results["parse"]:
+        lines.append(f"| {_n(p['size'])} | {_s(p['parse_s'])} | {p['parse_per_s']:,.0f} |")
+    return lines
+
+
+def _before_after(results: dict[str, Any], before: dict[str, Any]) -> list[str]:
+    lines = [
+        "| backend | N | figure | before | after |",
+        "|---|---:|---|---:|---:|",
+    ]
+    previous = {(r["backend"], r["size"]): r for r in before.get("runs", [])}
+    for run in results["runs"]:
+        old = previous.get((run["backend"], run["size"]))
+        if old is None:
+            continue
+        for key, label in COSTS:
+            a, b = old["figures"].get(key), run["figures"].get(key)
+            if a is not None and b is not None:
+                lines.append(
+                    f"| {run['backend']} | {_n(run['size'])} | {label} | {_s(a)} | {_s(b)} |"
+                )
+        new_http, old_http = run["figures"].get("http"), old["figures"].get("http")
+        if new_http and old_http:
+            for key, label in ENDPOINTS:
+                if key.startswith("floor"):
+                    continue
+                a_ratio = old_http[key]["rps"] / floor_rps(old_http)
+                b_ratio = new_http[key]["rps"] / floor_rps(new_http)
+                lines.append(
+                    f"| {run['backend']} | {_n(run['size'])} | {label} | "
+                    f"{old_http[key]['rps']:,.1f}/s ({a_ratio:.2f}× floor), p99 "
+                    f"{old_http[key]['p99_ms']:.0f} ms | {new_http[key]['rps']:,.1f}/s "
+                    f"({b_ratio:.2f}× floor), p99 {new_http[key]['p99_ms']:.0f} ms |"
+                )
+    return lines
+
+
+def write_report(results: dict[str, Any], before: dict[str, Any] | None, path: Path) -> None:
+    m, settings = results["machine"], results["settings"]
+    text = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` (`python -m bench`) on {settings['started']} in "
+        f"{settings.get('total_s', 0) / 60:.1f} minutes; every figure below is measured by that "
+        "run. Absolute times drift on shared machines; the HTTP figures are therefore also given "
+        "as ratios to a floor measured in the same run. The plot of cost against N is "
+        "[cost.svg](cost.svg); the raw figures are in [results.json](results.json).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores; {m['memory_gb']} GB memory; {m['os']}",
+        f"- Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m['postgresql'] or '–'}, "
+        f"{m['wrk']}",
+        "- " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
+        f"- servers: {settings['workers']} workers each; load tests {settings['seconds']:.0f} s "
+        f"each; {settings['clients']} concurrent writers; seed {settings['seed']}",
+        "",
+        "## Targets",
+        "",
+        *_targets(results),
+        "",
+    ]
+    text += _findings(results)
+    text += _nagle(results)
+    text += ["## Annex parsing", "", *_parse(results), ""]
+    for backend in ("sqlite", "postgresql"):
+        if not _runs(results, backend):
+            continue
+        text += [
+            f"## {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}",
+            "",
+            "Loading the programme:",
+            "",
+            *_loads(results, backend),
+            "",
+            *_costs(results, backend),
+            "",
+            *_http(results, backend),
+            "",
+            *_steps(results, backend),
+            "",
+        ]
+    if before is not None:
+        text += [
+            "## Before and after the changes",
+            "",
+            "`before` is the run kept in bench/before.json, made with TCP_NODELAY already on "
+            "(see above) but before the other changes (keeping feeds and views while the "
+            "database is unchanged, reading initiatives as plain rows, cheaper snapshots for the "
+            "weekly report, msgspec for JSON columns); `after` is this run. The before run "
+            "shared the machine with other test suites, so compare the ratios to the floor "
+            "rather than absolute times.",
+            "",
+            *_before_after(results, before),
+            "",
+        ]
+    text += [METHOD, ""]
+    path.write_text("\n".join(text))
+
+
+METHOD = """## How each figure is measured
+
+- **Programme.** `bench/generate.py` writes annexes in the ministers' format (one policy area per
+  400 initiatives; decrees and orders; planning lines in the annex phrasings such as "medio
+  januari 2025", "najaar 2026", "juli of november 2027", "Q3 2026", "tussen mei en juni 2026",
+  "uiterlijk oktober 2025", explicit days; advice to ask; legal deadlines in the rationale;
+  entities from workflows/entities.toml and synthetic ones), all drawn from one seeded random
+  generator. The annexes are read by `tracker.annex` and imported by `import_annex`; each
+  initiative then gets a history through `record_event` and `replan` (steps a little before or
+  long after their planned window, holds, withdrawals, re-plans), with the dates and record
+  times of the past, up to Friday 20 November 2026. One transaction per 250 initiatives.
+- **Annex parsing**: the generated annex text, in memory, read by `parse_annex`; best of 3.
+- **Forecast refresh**: `refresh_all` as of now and a commit, as `tracker forecast refresh` does;
+  the first run after loading moves forecasts (the histories were recorded in the past), the
+  second finds nothing to move (best of 2).
+- **Weekly report**: `weekly_report` for this week as a coordinator (the whole programme), then
+  rendered as JSON or HTML; best of 5 (of 2 from 10,000). Peak memory: a separate run under
+  tracemalloc (memory allocated by Python).
+- **Programme feed build**: what each request did before any caching: `feed()` reads the stored
+  VEVENT texts of the public initiatives, `calendar()` joins them, then the body is encoded and
+  hashed for its ETag. **Floor**: the same events (dates, status, sequence as stored, texts as
+  the calendar module writes them), written with plain string formatting (escaping and folding
+  included) and encoded; the events are prepared before the clock starts. The in-process GET
+  and 304 go through the whole app with Litestar's TestClient.
+- **HTTP under load**: `tracker serve --workers W` and the floor app (`bench/floor.py`, a Litestar
+  app run by the same uvicorn call with the same workers and log level) on 127.0.0.1; wrk
+  (1 thread, 16 connections; 4 for the full feed, whose request count is also capped) for the
+  reads; latencies are wrk's. The floor is measured before and after the tracker's tests and
+  averaged. The initiative list is compared with the 1 KB floor (the target) and with a floor
+  answering a body of the list's own size. Details rotate over 50 initiatives.
+- **Transition POSTs**: 16 asyncio clients on keep-alive connections, each advancing its own 8
+  initiatives (hold, then resume, then hold, ...) with the ETag of its previous answer as
+  If-Match; afterwards the event-log rows of those initiatives are counted against the 201
+  answers, per initiative.
+- **Growth**: the exponent b in cost ∝ N^b between the two largest sizes (1 is linear).
+- **100,000 initiatives**: only annex parsing; loading through the services takes tens of
+  milliseconds per initiative (figures above), so a programme of 100,000 would take well over
+  an hour to load, far beyond the few minutes the benchmark may take.
+"""

@@ -1,0 +1,77 @@
+"""The benchmark's pieces on a tiny programme: shapes only, never timings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import measure
+from bench.databases import loaded_sqlite, sqlite_url
+from bench.generate import parse, programme
+from bench.plot import write_plot
+from bench.report import write_report
+from tracker.clock import utc_now
+from tracker.domain.windows import parse_window
+from tracker.store.db import make_engine
+from tracker.store.uow import Database
+
+
+def test_a_programme_is_the_same_for_a_seed_and_reads_as_an_annex() -> None:
+    first, again, other = programme(12, seed=3), programme(12, seed=3), programme(12, seed=4)
+    assert first.annexes == again.annexes
+    assert first.annexes != other.annexes
+    annex = parse(first.annexes[0], 0)
+    assert len(annex.drafts) == 12
+    assert {d.initiative.kind.value for d in annex.drafts} == {"decree", "order"}
+    windows = [sl.window for d in annex.drafts for sl in d.stage_lines]
+    assert all(w.parsed for w in windows)
+    assert all(parse_window(w.text).latest == w.latest for w in windows)
+    assert all(d.initiative.entities for d in annex.drafts)
+
+
+def test_the_measurements_and_their_report(tmp_path: Path) -> None:
+    prog = programme(5, seed=1)
+    source, loaded, cached = loaded_sqlite(prog, tmp_path, cache=False)
+    assert not cached
+    assert loaded.initiatives == 5
+    assert loaded.refused == 0
+    database = Database(make_engine(sqlite_url(source)))
+    now = utc_now()
+    try:
+        figures = {
+            **measure.forecast_refresh(database, now),
+            **measure.weekly(database, now),
+            **measure.programme_feed(database, now),
+            **measure.reads(database),
+            **measure.transition_profile(database, steps=6),
+        }
+    finally:
+        database.dispose()
+    timed = ("refresh_first_s", "report_json_s", "report_html_s", "feed_s", "feed_floor_s",
+             "feed_304_s", "feed_get_s", "list_cpu_s", "detail_cpu_s", "step_cpu_s")  # fmt: skip
+    for key in timed:
+        assert figures[key] > 0, key
+    assert figures["feed_events"] == figures["feed_floor_events"] > 0
+    assert set(figures["step_parts_s"]) >= {"calendar events (icalendar)", "commit"}
+    assert figures["report_html_bytes"] > 0
+    assert figures["report_json_bytes"] > 0
+    parse = {"size": 5, **measure.annex_parsing(prog)}
+    results = {
+        "machine": {"cpu": "test", "cores": 2, "memory_gb": 1, "os": "test", "python": "3",
+                    "sqlite": "3", "postgresql": None, "wrk": "wrk", "packages": {}},
+        "settings": {"sizes": [5], "seed": 1, "seconds": 1, "workers": 1, "clients": 16,
+                     "started": now.isoformat(), "total_s": 1.0},
+        "parse": [parse, {**parse, "size": 50}],
+        "runs": [
+            {"backend": "sqlite", "size": 5, "load": {}, "figures": figures},
+            {"backend": "sqlite", "size": 50, "load": {}, "figures": figures},
+        ],
+    }  # fmt: skip
+    write_report(results, results, tmp_path / "results.md")
+    write_plot(results, tmp_path / "cost.svg")
+    text = (tmp_path / "results.md").read_text()
+    assert "## Targets" in text
+    assert "weekly report JSON" in text
+    assert "## Before and after the changes" in text
+    svg = (tmp_path / "cost.svg").read_text()
+    assert svg.startswith("<svg")
+    assert "<polyline" in svg
