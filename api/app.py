@@ -16,7 +16,7 @@ from api.calendars import CalendarController, CalendarsController
 from api.deps import DEPENDENCIES
 from api.headers import security_headers
 from api.initiatives import EntityController, InitiativeController
-from api.limits import Limits, limit_rate
+from api.limits import Limits, rate_limits
 from api.logs import redact_feed_tokens
 from api.openapi import COMPONENTS, StrictStructSchemaPlugin
 from api.pages import PageController, on_unknown_route
@@ -66,8 +66,7 @@ def create_app(database: Database | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
         state=State({"database": db, "limits": Limits.from_environment()}),
-        before_request=limit_rate,
-        middleware=[security_headers],
+        middleware=[security_headers, rate_limits],
         on_shutdown=[db.dispose] if database is None else [],
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[StrictStructSchemaPlugin()],

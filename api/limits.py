@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.problems import problem_response
 from api.session import session_token
@@ -56,7 +58,7 @@ def _writer(request: Request[Any, Any, Any]) -> str:
 
 
 def limit_rate(request: Request[Any, Any, Any]) -> Response[Any] | None:
-    """Litestar before_request: None lets the request through, a 429 answer stops it."""
+    """None lets the request through, a 429 answer stops it."""
     limits: Limits = request.app.state.limits
     feed = request.url.path.startswith("/calendars/")
     if request.method in WRITE_METHODS and limits.writes is not None:
@@ -75,3 +77,18 @@ def limit_rate(request: Request[Any, Any, Any]) -> Response[Any] | None:
         request, 429, f"Too many requests; retry in {retry['Retry-After']} s.",
         code="rate-limited", headers=retry,
     )  # fmt: skip
+
+
+def rate_limits(app: ASGIApp) -> ASGIApp:
+    """The limits as middleware, so that no controller's own before_request can bypass them."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            request: Request[Any, Any, Any] = Request(scope, receive)
+            refused = limit_rate(request)
+            if refused is not None:
+                await refused.to_asgi_response(app=None, request=request)(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return middleware

@@ -245,6 +245,7 @@ WRITE_PROBLEMS = {
     413: _spec("The body is too large"),
     422: _spec("Content that cannot be used (the field is named), or a reused Idempotency-Key"),
     428: _spec("If-Match is missing"),
+    429: _spec("Too many changes from this token: wait Retry-After seconds"),
 }
 # Creating names no existing version (If-Match) and no initiative that could be missing.
 CREATE_PROBLEMS = {s: spec for s, spec in WRITE_PROBLEMS.items() if s not in {404, 409, 412, 428}}

@@ -86,7 +86,9 @@ def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None
 
 def tracker_server(database_url: str, workers: int, log: Path, env: dict[str, str]) -> Any:
     command = [str(ROOT / ".venv" / "bin" / "tracker"), "serve", "--workers", str(workers)]
-    return server(command, {"TRACKER_DATABASE_URL": database_url, **env}, log)
+    # The rate limits guard a real service; the load test measures what lies behind them.
+    unlimited = {"TRACKER_WRITE_RATE": "off", "TRACKER_FEED_RATE": "off"}
+    return server(command, {"TRACKER_DATABASE_URL": database_url, **unlimited, **env}, log)
 
 
 def floor_server(workers: int, log: Path, *, uvicorn_protocol: bool = False) -> Any:

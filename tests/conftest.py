@@ -28,6 +28,10 @@ SEED_ANNEX = SEED_DIR / "bijlage-beleidsnota-digitalisering-2024-2029.txt"
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # early on the seed day: before any real clock
+# Tests make many requests at once; the rate limits have tests of their own (test_limits.py),
+# which set them explicitly. Servers that tests start inherit this.
+os.environ.setdefault("TRACKER_WRITE_RATE", "off")
+os.environ.setdefault("TRACKER_FEED_RATE", "off")
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
