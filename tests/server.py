@@ -90,10 +90,11 @@ class Served:
 
 def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1) -> Served:
     """`tracker serve` on a free port over `database_url`, once /health answers; stopped when
-    `stack` closes (or earlier with stop(served.process)). Its output goes to folder/server.log."""
+    `stack` closes (or earlier with stop(served.process)). Its output is added to
+    folder/server.log, so that a restarted server's follows its predecessor's."""
     port = free_port()
     log = folder / "server.log"
-    out = stack.enter_context(log.open("wb"))
+    out = stack.enter_context(log.open("ab"))
     command = [str(TRACKER), "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--workers", str(workers)] if workers > 1 else command,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from contextlib import ExitStack
@@ -22,38 +21,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import BACKENDS, ROOT, token_for
+from tests.conftest import BACKENDS, token_for
 from tests.consistency import database_problems, logs
-from tests.server import free_port, seeded_database_url, stop, wait_until_healthy
+from tests.server import seeded_database_url, serve
 from tracker.store.db import make_engine
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database
 
-TRACKER = ROOT / ".venv" / "bin" / "tracker"
 HOLD = {"event": "hold", "occurred_on": "2025-01-06", "note": "wacht op het IF-advies"}
 RESUME = {"event": "resume", "occurred_on": "2025-01-06"}
 PLANS = ["eind 2027", "medio 2028"]
 ACKNOWLEDGED_BEFORE_KILL = 80
-
-
-def _serve(
-    stack: ExitStack, url: str, log: Path, workers: int
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
-    out = stack.enter_context(log.open("ab"))
-    process = subprocess.Popen(
-        [TRACKER, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, killed as a whole
-    )
-    stack.callback(stop, process)
-    base = f"http://127.0.0.1:{port}"
-    wait_until_healthy(process, base, log)
-    return process, base
 
 
 class Writer(threading.Thread):
@@ -114,8 +92,8 @@ def test_a_sigkill_mid_load_loses_no_acknowledged_change(backend: str, tmp_path:
         auth = token_for(database, "durability", "coordinator")
         with database.uow() as uow:
             slugs = [i.slug for i in uow.initiatives.all(InitiativeFilter())]
-        log = tmp_path / "server.log"
-        process, base = _serve(stack, url, log, workers=2)
+        served = serve(stack, url, tmp_path, workers=2)
+        process, base, log = served.process, served.base, served.log
 
         halt = threading.Event()
         writers = [Writer(base, auth, slug, halt) for slug in slugs]
@@ -147,7 +125,7 @@ def test_a_sigkill_mid_load_loses_no_acknowledged_change(backend: str, tmp_path:
             assert len(kept) - len(acknowledged) in (0, 1), writer.slug
 
         # A restarted server carries on from what was stored.
-        _, base = _serve(stack, url, log, workers=1)
+        base = serve(stack, url, tmp_path).base
         with httpx.Client(base_url=base, headers=auth, timeout=30) as http:
             for slug in slugs:
                 detail = http.get(f"/api/initiatives/{slug}")
