@@ -27,10 +27,9 @@ from tracker.domain.status import Status
 from tracker.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
 from tracker.messages import WARNING_TEMPLATES, warning_message
 from tracker.outputs.page_text import TEXT
-from tracker.outputs.pages import history_rows, programme, stage_timeline, status_of
-from tracker.outputs.render import STATUS_ORDER as REPORT_STATUS_ORDER
+from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
 from tracker.outputs.render import TEXT as REPORT_TEXT
-from tracker.outputs.timeline import STATUS_ORDER, STATUS_SHAPES
+from tracker.outputs.timeline import STATUS_SHAPES
 from tracker.outputs.weekly import weekly_report
 from tracker.services.history import history
 from tracker.services.initiatives import (
@@ -43,7 +42,7 @@ from tracker.services.steps import options, record_event
 from tracker.services.tokens import authenticate
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
-from tracker.views import STATUS_LABELS, initiative_view
+from tracker.views import STATUS_LABELS, STATUS_ORDER, initiative_view
 from tracker.weeks import IsoWeek
 from workflows.definitions import catalogue
 
@@ -333,7 +332,6 @@ class PageController(Controller):
                 language,
                 r=report,
                 t=REPORT_TEXT[language],
-                report_status_order=REPORT_STATUS_ORDER,
                 iso_week=iso_week,
                 previous_week=week_link(-1),
                 next_week=week_link(1),
@@ -456,7 +454,7 @@ def _initiative_context(
         "initiative": initiative_view(initiative, day, lang),
         "stage_chart": stage_timeline(initiative, day, lang),
         "council_term": catalogue().council_terms[initiative.council_of_state_term].label.get(lang),
-        "history": history_rows(history(uow, slug, principal), lang),
+        "history": history_lines(initiative, history(uow, slug, principal), lang),
         "options": options(initiative) if can_write else [],
         "can_write": can_write,
         "today_iso": day.isoformat(),

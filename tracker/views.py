@@ -23,6 +23,10 @@ STATUS_LABELS = {
     Status.WITHDRAWN: Label("Ingetrokken", "Withdrawn"),
     Status.ON_HOLD: Label("Opgeschort", "On hold"),
 }
+# Most urgent first: the order of counts, legends and filters everywhere.
+STATUS_ORDER = (
+    Status.SLIPPED, Status.AT_RISK, Status.ON_TRACK, Status.ON_HOLD, Status.DONE, Status.WITHDRAWN,
+)  # fmt: skip
 
 
 class SpanView(msgspec.Struct):

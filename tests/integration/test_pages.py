@@ -261,3 +261,19 @@ def test_static_assets_are_served(client):
     assert css.status_code == 200
     assert "text/css" in css.headers["content-type"]
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_history_shows_a_replan_with_its_windows_as_the_report_does(client, seeded):
+    coordinator = token_for(seeded, "coordinator", "coordinator")
+    replanned = client.put(
+        f"/api/initiatives/{KLIP}/plan/first_approval",
+        json={"text": "eind januari 2027", "reason": "Advies Inspectie van Financiën later"},
+        headers={**coordinator, "If-Match": '"1"'},
+    )
+    assert replanned.status_code == 200, replanned.text
+    html = client.get(f"/initiatives/{KLIP}").text
+    assert _history_rows(html) == 2
+    history = html.split('id="history"', 1)[1]
+    assert "Herplanning Eerste principiële goedkeuring VR" in history
+    assert "11 januari 2025 – 20 januari 2025 → 21 januari 2027 – 31 januari 2027" in history
+    assert "Advies Inspectie van Financiën later" in history

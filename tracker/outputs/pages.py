@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from tracker.clock import BRUSSELS
 from tracker.domain.model import Event, Initiative, PlanChange
 from tracker.domain.status import Status
 from tracker.forecasting import assessment
 from tracker.i18n import format_window
-from tracker.outputs.page_text import TEXT
 from tracker.outputs.timeline import (
-    STATUS_ORDER,
     STATUS_SHAPES,
     Timeline,
     initiative_spec,
     layout,
     stage_specs,
 )
-from tracker.views import STATUS_LABELS, FindingView, finding_view
+from tracker.outputs.weekly import ChangeLine, change_line
+from tracker.views import STATUS_LABELS, STATUS_ORDER, FindingView, finding_view
 from workflows.definitions import catalogue
 
 
@@ -57,16 +55,6 @@ class Programme:
     rows: list[ProgrammeRow]
     timeline: Timeline
     counts: list[StatusCount]
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    recorded_at: datetime
-    what: str
-    occurred_on: date | None
-    reference: str | None
-    actor: str
-    note: str | None
 
 
 def _next_step(initiative: Initiative, lang: str) -> NextStep | None:
@@ -130,37 +118,9 @@ def stage_timeline(initiative: Initiative, today: date, lang: str) -> Timeline:
     return layout(stage_specs(initiative, assessment(initiative, today), lang), today, lang)
 
 
-def history_rows(entries: list[Event | PlanChange], lang: str) -> list[HistoryRow]:
+def history_lines(
+    initiative: Initiative, entries: list[Event | PlanChange], lang: str
+) -> list[ChangeLine]:
     """Newest first, as people read a history; the API lists them oldest first."""
-    cat = catalogue()
-    rows = []
-    for entry in entries:
-        if isinstance(entry, Event):
-            rows.append(
-                HistoryRow(
-                    recorded_at=entry.recorded_at.astimezone(BRUSSELS),
-                    what=cat.event_label(entry.name, lang),
-                    occurred_on=entry.occurred_on,
-                    reference=entry.reference,
-                    actor=entry.actor,
-                    note=entry.note,
-                )
-            )
-        else:
-            stage = cat.stages[entry.stage].label.get(lang)
-            after = entry.plan_after
-            rows.append(
-                HistoryRow(
-                    recorded_at=entry.recorded_at.astimezone(BRUSSELS),
-                    what=TEXT[lang]["rebaselined" if entry.rebaseline else "replanned"].format(
-                        stage=stage
-                    ),
-                    occurred_on=None,
-                    reference=None
-                    if after is None
-                    else format_window(after.earliest, after.latest, after.text, lang),
-                    actor=entry.actor,
-                    note=entry.reason,
-                )
-            )
-    return sorted(rows, key=lambda r: r.recorded_at, reverse=True)
+    lines = [change_line(initiative, entry, lang) for entry in entries]
+    return sorted(lines, key=lambda line: line.recorded_at, reverse=True)

@@ -9,7 +9,7 @@ import msgspec
 
 from tracker.outputs.templating import environment
 from tracker.outputs.weekly import WeeklyReport
-from tracker.views import STATUS_LABELS
+from tracker.views import STATUS_LABELS, STATUS_ORDER
 
 FORMATS = ("json", "html", "md", "csv")
 MEDIA_TYPES = {
@@ -92,7 +92,6 @@ TEXT = {
     },
 }
 
-STATUS_ORDER = ("slipped", "at_risk", "on_track", "on_hold", "done", "withdrawn")
 CSV_COLUMNS = (
     "initiative", "title", "stage", "stage_label", "status", "baseline_text",
     "baseline_earliest", "baseline_latest", "forecast_earliest", "forecast_latest", "actual",
@@ -108,7 +107,7 @@ def render(report: WeeklyReport, fmt: str) -> str:
         return template.render(
             r=report,
             t=TEXT[report.lang],
-            status_order=STATUS_ORDER,
+            status_order=[s.value for s in STATUS_ORDER],
             status_labels={s.value: label.get(report.lang) for s, label in STATUS_LABELS.items()},
         )
     if fmt == "csv":

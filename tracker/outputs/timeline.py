@@ -31,14 +31,6 @@ STATUS_SHAPES = {
     Status.DONE: "check",
     Status.WITHDRAWN: "cross",
 }
-STATUS_ORDER = (
-    Status.SLIPPED,
-    Status.AT_RISK,
-    Status.ON_TRACK,
-    Status.ON_HOLD,
-    Status.DONE,
-    Status.WITHDRAWN,
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -315,6 +315,26 @@ def _stage_line(k: _Known, stage: Stage, day: date, lang: str) -> StageLine:
     )
 
 
+def change_line(initiative: Initiative, entry: Event | PlanChange, lang: str) -> ChangeLine:
+    """One logged change as people read it: in the weekly report and an initiative's history."""
+    cat = catalogue()
+    recorded_at = entry.recorded_at.astimezone(BRUSSELS)
+    if isinstance(entry, Event):
+        return ChangeLine(
+            recorded_at=recorded_at, slug=initiative.slug, title=initiative.title, type="event",
+            what=cat.event_label(entry.name, lang), actor=entry.actor,
+            occurred_on=entry.occurred_on, reference=entry.reference, note=entry.note,
+            before=None, after=None, rebaseline=False,
+        )  # fmt: skip
+    return ChangeLine(
+        recorded_at=recorded_at, slug=initiative.slug, title=initiative.title,
+        type="plan_change", what=cat.stages[entry.stage].label.get(lang), actor=entry.actor,
+        occurred_on=None, reference=None, note=entry.reason,
+        before=_period(entry.plan_before or entry.baseline_before),
+        after=_period(entry.plan_after), rebaseline=entry.rebaseline,
+    )  # fmt: skip
+
+
 def _changes(
     known: list[_Known],
     events: dict[int, list[Event]],
@@ -323,46 +343,15 @@ def _changes(
     moment: datetime,
     lang: str,
 ) -> list[ChangeLine]:
-    cat = catalogue()
     start, end = week.starts_at, min(moment, week.ends_at)  # the report week's changes only
-    lines: list[ChangeLine] = []
+    lines = []
     for k in known:
-        initiative = k.initiative
-        assert initiative.id is not None
-        for e in events.get(initiative.id, []):
-            if start <= e.recorded_at <= end:
-                lines.append(
-                    ChangeLine(
-                        recorded_at=e.recorded_at.astimezone(BRUSSELS),
-                        slug=initiative.slug,
-                        title=initiative.title,
-                        type="event",
-                        what=cat.event_label(e.name, lang),
-                        actor=e.actor,
-                        occurred_on=e.occurred_on,
-                        reference=e.reference,
-                        note=e.note,
-                        before=None,
-                        after=None,
-                        rebaseline=False,
-                    )
-                )
-        for c in changes.get(initiative.id, []):
-            if start <= c.recorded_at <= end:
-                lines.append(
-                    ChangeLine(
-                        recorded_at=c.recorded_at.astimezone(BRUSSELS),
-                        slug=initiative.slug,
-                        title=initiative.title,
-                        type="plan_change",
-                        what=cat.stages[c.stage].label.get(lang),
-                        actor=c.actor,
-                        occurred_on=None,
-                        reference=None,
-                        note=c.reason,
-                        before=_period(c.plan_before or c.baseline_before),
-                        after=_period(c.plan_after),
-                        rebaseline=c.rebaseline,
-                    )
-                )
+        assert k.initiative.id is not None
+        logged: list[Event | PlanChange] = [*events.get(k.initiative.id, [])]
+        logged += changes.get(k.initiative.id, [])
+        lines += [
+            change_line(k.initiative, entry, lang)
+            for entry in logged
+            if start <= entry.recorded_at <= end
+        ]
     return sorted(lines, key=lambda line: (line.recorded_at, line.slug, line.type))
