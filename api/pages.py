@@ -59,10 +59,15 @@ class PageError(Exception):
         self.status, self.title, self.detail = status, title, detail
 
 
+def link(path: str, **query: str | None) -> str:
+    """A page address with its query, leaving out what is empty."""
+    kept = {k: v for k, v in query.items() if v}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
 def _switch_url(request: Request[Any, Any, Any], lang: str) -> str:
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    query["lang"] = "en" if lang == "nl" else "nl"
-    return f"{request.url.path}?{urlencode(query)}"
+    return link(request.url.path, **query, lang="en" if lang == "nl" else "nl")
 
 
 def _base(
@@ -156,10 +161,8 @@ class PageController(Controller):
         visible = {s: n for s, n, _ in uow.initiatives.entities(visibility(principal))}
         here = request.url.path
         status_links = {
-            s.value: here + "?" + urlencode(
-                {"lang": lang, "status": s.value, "kind": kind or "",
-                 "entity": entity if here == "/" and entity else ""}
-            )
+            s.value: link(here, lang=lang, status=s.value, kind=kind,
+                          entity=entity if here == "/" else None)
             for s in Status
         }  # fmt: skip
         return Template(
@@ -314,14 +317,11 @@ class PageController(Controller):
 
         def week_link(offset: int) -> str:
             moved = IsoWeek.of(iso_week.monday + timedelta(weeks=offset))
-            query = {"week": str(moved), "lang": language} | ({"entity": entity} if entity else {})
-            return f"/reports/weekly?{urlencode(query)}"
+            return link("/reports/weekly", week=str(moved), lang=language, entity=entity)
 
         downloads = {
-            fmt: "/api/reports/weekly?" + urlencode(
-                {"week": str(iso_week), "format": fmt, "lang": language}
-                | ({"entity": entity} if entity else {})
-            )
+            fmt: link("/api/reports/weekly", week=str(iso_week), format=fmt, lang=language,
+                      entity=entity)
             for fmt in ("html", "csv", "md", "json")
         }  # fmt: skip
         return Template(
@@ -441,7 +441,7 @@ def _submit_step(
     if step.warnings:  # shown once on the page the browser is sent to
         query["warn"] = ",".join(w.code for w in step.warnings)
         query["on"] = occurred_on.isoformat()
-    return f"/initiatives/{slug}?{urlencode(query)}#history"
+    return link(f"/initiatives/{slug}", **query) + "#history"
 
 
 def _initiative_context(
