@@ -10,10 +10,10 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from tests.conftest import token_for
+from tests.problems import assert_problem
 from tracker.store import migrate
 from tracker.store.uow import Database
 
-PROBLEM = "application/problem+json"
 KLIP = "decreet-klip-gipod-verordening"
 
 
@@ -21,16 +21,6 @@ KLIP = "decreet-klip-gipod-verordening"
 def client(seeded: Database) -> Iterator[TestClient]:  # type: ignore[type-arg]
     with TestClient(create_app(seeded)) as client:
         yield client
-
-
-def _problem(response, status: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return body
 
 
 def test_health(client):
@@ -80,7 +70,7 @@ def test_list_filters(client, params, expected):
     ],
 )
 def test_bad_query_parameters_are_named(client, params, field):
-    body = _problem(client.get("/api/initiatives", params=params), 400)
+    body = assert_problem(client.get("/api/initiatives", params=params), 400)
     assert field in [p["name"] for p in body["invalid_params"]]
     assert field in body["detail"]
 
@@ -137,10 +127,10 @@ def test_findings_of_the_cut_off_initiative(client):
 
 
 def test_unknown_slug_and_route_are_problems(client):
-    body = _problem(client.get("/api/initiatives/no-such-thing"), 404)
+    body = assert_problem(client.get("/api/initiatives/no-such-thing"), 404)
     assert "no-such-thing" in body["detail"]
-    _problem(client.get("/api/nothing-here"), 404)
-    _problem(client.post("/api/initiatives/no-such-thing"), 405)
+    assert_problem(client.get("/api/nothing-here"), 404)
+    assert_problem(client.post("/api/initiatives/no-such-thing"), 405)
 
 
 def test_entities(client):
@@ -168,7 +158,7 @@ def test_an_unexpected_error_is_a_problem_without_details(seeded: Database, monk
 
     monkeypatch.setattr(InitiativeRepository, "get", broken)
     with TestClient(create_app(seeded), raise_server_exceptions=False) as client:
-        body = _problem(client.get(f"/api/initiatives/{KLIP}"), 500)
+        body = assert_problem(client.get(f"/api/initiatives/{KLIP}"), 500)
     assert "secret" not in body["detail"]
 
 

@@ -15,13 +15,13 @@ from sqlalchemy import inspect, text
 
 from api.app import create_app
 from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema, token_for
+from tests.problems import assert_problem
 from tracker.cli import main
 from tracker.clock import utc_now
 from tracker.services.tokens import hash_token, revoke_token
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
 
-PROBLEM = "application/problem+json"
 ADV = "Agentschap Digitaal Vlaanderen"
 FACILITAIR = "Het Facilitair Bedrijf"
 KLIP = "decreet-klip-gipod-verordening"
@@ -29,15 +29,6 @@ PLATFORM = "decreet-platform-digitale-aangifte"  # involves Uitvaartsector
 ARCHIVES = "besluit-beheren-bewaren-bestuursdocumenten"  # involves Het Facilitair Bedrijf
 
 Client = TestClient  # type: ignore[type-arg]
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
 
 
 def _revoked(database: Database, name: str, role: str, entities: tuple[str, ...]) -> dict[str, str]:
@@ -201,7 +192,7 @@ def test_role_endpoint_matrix(database: Database, is_public: bool, caller: str):
             response = REQUESTS[endpoint](client, callers[caller], slug, is_public)
             actual[endpoint] = status = response.status_code
             if status >= 400 and endpoint not in NOT_PROBLEMS:
-                _problem(response, status)
+                assert_problem(response, status)
             if status == 401:
                 assert response.headers["www-authenticate"] == "Bearer", endpoint
             if status == 404 and endpoint not in NOT_PROBLEMS:
@@ -229,7 +220,7 @@ def test_a_malformed_or_unknown_token_is_401_even_for_public_reads(
             response = client.request(
                 method, path, headers={"Authorization": authorization}, json=CREATE_BODY
             )
-            problem = _problem(response, 401)
+            problem = assert_problem(response, 401)
             assert response.headers["www-authenticate"] == "Bearer"
             assert problem["type"] == "urn:wetgevingsplanner:problem:unauthenticated"
         assert client.get("/api/initiatives", headers={}).json()["total"] == 0
@@ -312,8 +303,12 @@ def test_a_hidden_initiative_looks_exactly_like_a_missing_one(seeded: Database):
         )
         for header in ({}, other):
             for path in ("", "/transitions", "/history"):
-                hidden = _problem(client.get(f"/api/initiatives/{KLIP}{path}", headers=header), 404)
-                missing = _problem(client.get(f"/api/initiatives/nope{path}", headers=header), 404)
+                hidden = assert_problem(
+                    client.get(f"/api/initiatives/{KLIP}{path}", headers=header), 404
+                )
+                missing = assert_problem(
+                    client.get(f"/api/initiatives/nope{path}", headers=header), 404
+                )
                 assert hidden == {
                     **missing,
                     "detail": f"initiative '{KLIP}' not found",
@@ -325,7 +320,7 @@ def test_a_hidden_initiative_looks_exactly_like_a_missing_one(seeded: Database):
             json={"event": "complete_drafting", "occurred_on": "2025-01-10"},
             headers={**other, "If-Match": '"7"'},
         )
-        body = _problem(stale, 404)
+        body = assert_problem(stale, 404)
         assert "current_version" not in body
         assert "etag" not in stale.headers
         # The entities list shows no trace either.
@@ -341,7 +336,7 @@ def test_an_editor_keeps_one_of_its_entities(seeded: Database):
             json={"entities": ["Agentschap Digitaal Vlaanderen"]},
             headers={**editor, "If-Match": '"1"'},
         )
-        _problem(response, 403)
+        assert_problem(response, 403)
         detail = client.get(f"/api/initiatives/{ARCHIVES}").json()
         assert detail["version"] == 1
         assert "het-facilitair-bedrijf" in [e["slug"] for e in detail["entities"]]
@@ -357,7 +352,7 @@ def test_editors_create_only_for_their_entities(database: Database):
         refused = client.post(
             "/api/initiatives", json={**body, "entities": ["Uitvaartsector"]}, headers=editor
         )
-        _problem(refused, 403)
+        assert_problem(refused, 403)
         assert client.get("/api/initiatives", headers=editor).json()["total"] == 0
         both = client.post(
             "/api/initiatives", json={**body, "entities": ["Uitvaartsector", ADV]}, headers=editor
@@ -506,7 +501,7 @@ def test_token_cli_create_use_revoke_list(cli_url: str, capsys):
                       "entities": ["Uitvaartsector"]},
                 headers=bearer,
             )  # fmt: skip
-            _problem(other, 403)
+            assert_problem(other, 403)
 
             # Stored only hashed: no column of any table holds the token text.
             stored = _every_stored_value(database)
@@ -527,14 +522,14 @@ def test_token_cli_create_use_revoke_list(cli_url: str, capsys):
             assert capsys.readouterr().out == f"token '{name}' revoked\n"
             for method, path in (("GET", f"/api/initiatives/{KLIP}"), ("GET", "/api/initiatives")):
                 revoked = client.request(method, path, headers=bearer)
-                _problem(revoked, 401)
+                assert_problem(revoked, 401)
                 assert revoked.headers["www-authenticate"] == "Bearer"
             refused = client.patch(
                 f"/api/initiatives/{KLIP}",
                 json={"summary": "Nog eens"},
                 headers={**bearer, "If-Match": '"2"'},
             )
-            _problem(refused, 401)
+            assert_problem(refused, 401)
             assert client.get(f"/api/initiatives/{KLIP}").json()["version"] == 2
 
             assert main(["token", "list"]) == 0

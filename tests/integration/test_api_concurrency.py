@@ -23,10 +23,10 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from tests.conftest import BACKENDS, ROOT, token_for
+from tests.problems import assert_problem
 from tests.server import TRACKER, seeded_database_url, serve
 from tracker.store.uow import Database
 
-PROBLEM = "application/problem+json"
 KLIP = "decreet-klip-gipod-verordening"
 DETAIL = f"/api/initiatives/{KLIP}"
 EVENTS = f"{DETAIL}/events"
@@ -66,15 +66,6 @@ def bert(seeded: Database) -> dict[str, str]:
     return token_for(seeded, "bert", "coordinator")
 
 
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
-
-
 def _snapshot(client: TestClient[Any], slug: str = KLIP) -> tuple[str, str, list[tuple[str, str]]]:
     """ETag, state and history (type and event or stage) of an initiative."""
     detail = client.get(f"/api/initiatives/{slug}")
@@ -96,14 +87,14 @@ def _total(client: TestClient[Any], headers: dict[str, str]) -> int:
 def test_a_change_without_if_match_is_428_and_writes_nothing(client, anna, write):
     method, path, body = WRITES[write]
     response = client.request(method, path, json=body, headers=anna)
-    problem = _problem(response, 428)
+    problem = assert_problem(response, 428)
     assert "If-Match" in problem["detail"]
     assert _snapshot(client) == SEEDED
 
 
 def test_a_428_is_not_stored_under_its_idempotency_key(client, anna):
     response = client.post(EVENTS, json=COMPLETE, headers={**anna, "Idempotency-Key": "k-428"})
-    _problem(response, 428)
+    assert_problem(response, 428)
     retry = client.post(
         EVENTS, json=COMPLETE, headers={**anna, "Idempotency-Key": "k-428", "If-Match": '"1"'}
     )
@@ -123,7 +114,7 @@ def test_a_stale_if_match_is_412_with_the_current_version(client, anna, write):
     method, path, body = WRITES[write]
     for stale in ('"1"', '"3"', '"0"'):
         response = client.request(method, path, json=body, headers={**anna, "If-Match": stale})
-        problem = _problem(response, 412)
+        problem = assert_problem(response, 412)
         assert problem["current_version"] == 2
         assert problem["type"] == "urn:wetgevingsplanner:problem:stale-version"
         assert response.headers["etag"] == '"2"'
@@ -140,7 +131,7 @@ def test_a_malformed_or_weak_if_match_is_400_and_writes_nothing(client, anna, wr
     method, path, body = WRITES[write]
     for value in MALFORMED:
         response = client.request(method, path, json=body, headers={**anna, "If-Match": value})
-        problem = _problem(response, 400)
+        problem = assert_problem(response, 400)
         assert [p["name"] for p in problem["invalid_params"]] == ["If-Match"], value
     assert _snapshot(client) == SEEDED
 
@@ -228,13 +219,13 @@ def test_the_same_key_with_another_request_is_422_and_writes_nothing(client, ann
         (f"/api/initiatives/{other_slug}/events", COMPLETE),  # same body, another initiative
     ]
     for path, body in others:
-        problem = _problem(client.post(path, json=body, headers=headers), 422)
+        problem = assert_problem(client.post(path, json=body, headers=headers), 422)
         assert "Idempotency-Key" in problem["detail"], body
     assert _snapshot(client) == after
     assert _snapshot(client, other_slug) == SEEDED
     # A create with a key already used for an event is another request too.
     total = _total(client, anna)
-    _problem(client.post("/api/initiatives", json=NEW_DECREE, headers=headers), 422)
+    assert_problem(client.post("/api/initiatives", json=NEW_DECREE, headers=headers), 422)
     assert _total(client, anna) == total
 
 
@@ -247,7 +238,7 @@ def test_the_same_key_of_two_tokens_is_independent(client, anna, bert):
     same = client.post(
         EVENTS, json=COMPLETE, headers={**bert, "If-Match": '"1"', "Idempotency-Key": "gedeeld"}
     )
-    _problem(same, 412)
+    assert_problem(same, 412)
     assert "idempotent-replayed" not in same.headers
     # And another body under the same key is no reuse for Bert: it is recorded, as Bert.
     bert_headers = {**bert, "If-Match": '"2"', "Idempotency-Key": "gedeeld"}
@@ -277,7 +268,7 @@ def test_a_refused_request_is_not_stored_under_its_key(client, anna):
     # 409: approve_first is not allowed in drafting; asked twice, refused twice.
     for _ in range(2):
         refused = client.post(EVENTS, json=APPROVE, headers={**anna, **key, "If-Match": '"1"'})
-        problem = _problem(refused, 409)
+        problem = assert_problem(refused, 409)
         assert problem["state"] == "drafting"
         assert problem["allowed_events"] == ["complete_drafting", "hold", "withdraw"]
         assert "idempotent-replayed" not in refused.headers
@@ -289,12 +280,14 @@ def test_a_refused_request_is_not_stored_under_its_key(client, anna):
 
     # 412 and 422 (invalid content) are not stored either: the retry is evaluated again.
     other = {"Idempotency-Key": "tweede"}
-    _problem(client.post(EVENTS, json=APPROVE, headers={**anna, **other, "If-Match": '"1"'}), 412)
+    assert_problem(
+        client.post(EVENTS, json=APPROVE, headers={**anna, **other, "If-Match": '"1"'}), 412
+    )
     without_reference = {k: v for k, v in APPROVE.items() if k != "reference"}
     invalid = client.post(
         EVENTS, json=without_reference, headers={**anna, **other, "If-Match": '"2"'}
     )
-    _problem(invalid, 422)
+    assert_problem(invalid, 422)
     assert _snapshot(client)[:2] == ('"2"', "first_approval")
     approved = client.post(EVENTS, json=APPROVE, headers={**anna, **other, "If-Match": '"2"'})
     assert approved.status_code == 201, approved.text
@@ -323,7 +316,7 @@ def test_a_create_retried_with_the_same_key_is_replayed_and_writes_nothing(clien
     assert [e["event"] for e in client.get(f"{location}/history").json()["entries"]] == ["create"]
 
     other = {**NEW_DECREE, "title": "Voorontwerp van decreet over de tweede kluis"}
-    problem = _problem(client.post("/api/initiatives", json=other, headers=headers), 422)
+    problem = assert_problem(client.post("/api/initiatives", json=other, headers=headers), 422)
     assert "Idempotency-Key" in problem["detail"]
     assert _total(client, anna) == 12
 

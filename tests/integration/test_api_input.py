@@ -12,10 +12,10 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from tests.conftest import token_for
+from tests.problems import PROBLEM, assert_problem
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
 
-PROBLEM = "application/problem+json"
 ADV = "Agentschap Digitaal Vlaanderen"
 KLUIS = "decreet-digitale-kluis"  # the initiative of the `api` fixture, planned as below
 ORDER = "besluit-digitale-kluis"  # the other initiative of the `api` fixture, an order
@@ -90,16 +90,6 @@ def api(database: Database) -> Iterator[Api]:
         )
         api.create({"title": OTHER_TITLE, "kind": "order", "entities": [ADV]})
         yield api
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return body
 
 
 def _names(problem: dict[str, Any]) -> list[str]:
@@ -288,7 +278,7 @@ def test_blank_names_are_refused(api: Api, method: str, path: str, body: Any, fi
     before = api.detail(KLUIS), api.history(KLUIS)
     response = api.write(method, path, body, 1, api.coordinator)  # who may write anything
     assert response.status_code in (400, 422), response.text
-    assert field in _names(_problem(response, response.status_code))
+    assert field in _names(assert_problem(response, response.status_code))
     assert (api.detail(KLUIS), api.history(KLUIS)) == before
     assert api.client.get("/api/initiatives", headers=api.coordinator).json()["total"] == 2
 
@@ -327,7 +317,7 @@ def test_odd_but_well_formed_input_is_never_a_server_error(
     response = api.write(method, path, body, 1, api.coordinator)
     assert response.status_code in (200, 201, 400, 422), response.text
     if response.status_code >= 400:
-        _problem(response, response.status_code)
+        assert_problem(response, response.status_code)
         assert (api.detail(KLUIS), api.history(KLUIS)) == before
         assert api.client.get("/api/initiatives", headers=api.coordinator).json()["total"] == 2
         return
@@ -342,7 +332,9 @@ def test_odd_but_well_formed_input_is_never_a_server_error(
 
 def test_a_nested_unknown_field_is_named(api: Api):
     body = {**CREATE, "plan": {"first_approval": {"text": "mei 2026", "when": "soon"}}}
-    problem = _problem(api.client.post("/api/initiatives", json=body, headers=api.editor), 400)
+    problem = assert_problem(
+        api.client.post("/api/initiatives", json=body, headers=api.editor), 400
+    )
     assert len(problem["invalid_params"]) == 1
     assert problem["invalid_params"][0]["name"].startswith("plan")
     assert "`when`" in problem["invalid_params"][0]["reason"]
@@ -350,13 +342,15 @@ def test_a_nested_unknown_field_is_named(api: Api):
 
 def test_a_nested_unknown_field_is_named_with_its_path(api: Api):
     body = {**CREATE, "plan": {"first_approval": {"text": "mei 2026"}, "signature": {}}}
-    problem = _problem(api.client.post("/api/initiatives", json=body, headers=api.editor), 400)
+    problem = assert_problem(
+        api.client.post("/api/initiatives", json=body, headers=api.editor), 400
+    )
     assert [p["name"] for p in problem["invalid_params"]] == ["plan.signature"]
 
 
 def test_an_offset_beyond_any_database_integer_is_refused_not_a_server_error(api: Api):
     response = api.client.get("/api/initiatives", params={"offset": 2**70})
-    assert [p["name"] for p in _problem(response, 400)["invalid_params"]] == ["offset"]
+    assert [p["name"] for p in assert_problem(response, 400)["invalid_params"]] == ["offset"]
 
 
 @pytest.mark.parametrize("if_match", [None, "0", '"1"'])
@@ -364,7 +358,7 @@ def test_a_change_without_a_token_is_401_whatever_its_if_match(api: Api, if_matc
     before = api.detail(KLUIS), api.history(KLUIS)
     headers = {} if if_match is None else {"If-Match": if_match}
     response = api.client.post(f"/api/initiatives/{KLUIS}/events", json=EVENT, headers=headers)
-    _problem(response, 401)
+    assert_problem(response, 401)
     assert (api.detail(KLUIS), api.history(KLUIS)) == before
 
 
@@ -681,7 +675,7 @@ def test_rebaseline_moves_both_and_recomputes_the_findings(api: Api):
         {"text": "juni 2026", "reason": "Nieuwe basis", "rebaseline": True},
         2,
     )
-    assert _problem(refused, 403)
+    assert assert_problem(refused, 403)
     rebased = api.write(
         "PUT",
         f"{slug}/plan/final_approval",
@@ -717,17 +711,17 @@ def test_a_done_or_passed_stage_is_not_replanned(api: Api):
     slug = ORDER  # an order without advice or second approval
     api.step(slug, 1, "complete_drafting", "2025-01-10")
     done = api.write("PUT", f"{slug}/plan/drafting", REPLAN, 2)
-    problem = _problem(done, 409)
+    problem = assert_problem(done, 409)
     assert (problem["rule"], problem["state"], problem["allowed_events"]) == (
         "stage_done",
         "first_approval",
         ["approve_first", "hold", "withdraw"],
     )
     api.step(slug, 2, "approve_first", "2025-01-17", reference="VR 2025 1701 DOC.0042")
-    problem = _problem(api.write("PUT", f"{slug}/plan/first_approval", REPLAN, 3), 409)
+    problem = assert_problem(api.write("PUT", f"{slug}/plan/first_approval", REPLAN, 3), 409)
     assert (problem["rule"], problem["state"]) == ("stage_done", "council_of_state")
     # The order skipped its optional second approval: too late to add it now.
-    problem = _problem(api.write("PUT", f"{slug}/plan/second_approval", REPLAN, 3), 409)
+    problem = assert_problem(api.write("PUT", f"{slug}/plan/second_approval", REPLAN, 3), 409)
     assert (problem["rule"], problem["state"]) == ("stage_passed", "council_of_state")
     assert problem["allowed_events"] == ["receive_council_of_state_advice", "hold", "withdraw"]
     assert api.detail(slug)["version"] == 3
@@ -888,6 +882,6 @@ def test_workflows(bare_client):
 
 
 def test_an_unknown_workflow_is_a_problem(bare_client):
-    problem = _problem(bare_client.get("/api/workflows/resolution"), 404)
+    problem = assert_problem(bare_client.get("/api/workflows/resolution"), 404)
     assert problem["detail"] == "workflow 'resolution' not found"
     assert problem["type"] == "urn:wetgevingsplanner:problem:workflow-not-found"

@@ -24,12 +24,12 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from tests.conftest import token_for
+from tests.problems import assert_problem
 from tracker.domain.model import Stage
 from tracker.domain.procedure import replay
 from tracker.store.uow import Database
 from workflows.definitions import catalogue
 
-PROBLEM = "application/problem+json"
 KLIP = "decreet-klip-gipod-verordening"
 ACTOR = "juridische-cel-digitaal-vlaanderen"
 ENTITY = "Agentschap Digitaal Vlaanderen"
@@ -184,15 +184,6 @@ def allowed_in(state: str, walk: tuple[Stop, ...]) -> dict[str, str]:
     return {}
 
 
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
-
-
 def utc(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     assert moment.utcoffset() == timedelta(0), text
@@ -298,7 +289,7 @@ class Api:
         **kwargs: Any,
     ) -> dict[str, Any]:
         """A 409 naming the rule, the current state and the allowed events."""
-        body = problem(self.post(slug, event, on, **kwargs), 409)
+        body = assert_problem(self.post(slug, event, on, **kwargs), 409)
         assert (event, body["rule"]) == (event, rule), body
         assert body["state"] == state
         assert set(body["allowed_events"]) == set(allowed)
@@ -629,7 +620,7 @@ def test_evidence_each_event_requires(api: Api) -> None:
         ("hold", "note", {"note": ""}),
         ("withdraw", "note", {"note": None}),
     ]:
-        body = problem(api.post(slug, event, "2025-01-17", **values), 422)
+        body = assert_problem(api.post(slug, event, "2025-01-17", **values), 422)
         assert field in [p["name"] for p in body["invalid_params"]], (event, body)
         assert field in body["detail"]
     assert api.snapshot(slug) == before
@@ -772,7 +763,9 @@ def test_replaying_the_event_log_gives_the_stored_state_and_actual_dates(
     on_hold = api.create("order", advice=False, plan=SHORT_PLAN["order"])
     api.step(on_hold, "complete_drafting", "2025-01-08", "first_approval")
     api.step(on_hold, "approve_first", "2025-01-17", "council_of_state")
-    stale = problem(api.post(on_hold, "hold", "2025-01-20", version=api.versions[on_hold] - 1), 412)
+    stale = assert_problem(
+        api.post(on_hold, "hold", "2025-01-20", version=api.versions[on_hold] - 1), 412
+    )
     assert stale["current_version"] == api.versions[on_hold]
     api.step(on_hold, "hold", "2025-01-20", "on_hold")
 
@@ -846,7 +839,7 @@ def test_refusals_and_warnings_speak_dutch_by_default_and_english_on_request(api
     assert "Drafting" in english
     assert "First approval in principle by the Flemish Government" in english
     assert "Voorbereiding" not in english
-    via_header = problem(
+    via_header = assert_problem(
         api.client.post(
             f"/api/initiatives/{slug}/events",
             json={"event": "approve_first", "occurred_on": "2025-01-17", "reference": REFERENCE},
