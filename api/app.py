@@ -25,6 +25,7 @@ from api.reports import ReportController
 from api.schemas import Health
 from api.workflows import WorkflowController
 from tracker.outputs.templating import environment
+from tracker.services.feed_keeper import FeedKeeper
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
@@ -43,9 +44,19 @@ def health(state: State) -> Health:
 
 
 def create_app(database: Database | None = None) -> Litestar:
-    """Build the app over `database` (default: TRACKER_DATABASE_URL or the SQLite file)."""
+    """Build the app over `database` (default: TRACKER_DATABASE_URL or the SQLite file).
+
+    A server's app (no `database` given) owns its database and keeps its calendar events up to
+    date after its changes; an app over a given database leaves that to the feeds' own catch-up,
+    so that tests see no writes they did not ask for.
+    """
     db = database or Database(make_engine(database_url()))
     redact_feed_tokens()
+    shutdown = []
+    if database is None:
+        keeper = FeedKeeper(db)
+        keeper.attach()
+        shutdown = [keeper.stop, db.dispose]
     return Litestar(
         route_handlers=[
             health,
@@ -67,7 +78,7 @@ def create_app(database: Database | None = None) -> Litestar:
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
         state=State({"database": db, "limits": Limits.from_environment()}),
         middleware=[security_headers, rate_limits],
-        on_shutdown=[db.dispose] if database is None else [],
+        on_shutdown=shutdown,
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[StrictStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(

@@ -33,8 +33,9 @@ from tracker.domain.model import Kind, Stage
 from tracker.domain.status import Status
 from tracker.errors import InvalidInput, NotFound
 from tracker.outputs.feeds import calendar
+from tracker.services.feed_keeper import catch_up_feeds
 from tracker.services.feeds import WITHDRAWN_SHOWN, feed, feed_audience
-from tracker.store.uow import UnitOfWork
+from tracker.store.uow import Database, UnitOfWork
 
 CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8"
 SCOPES = {"initiatives": "initiative", "entities": "entity", "stages": "stage"}
@@ -67,6 +68,12 @@ class _FeedCache:
         self._entries: OrderedDict[tuple[object, ...], _Served] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._builds: dict[tuple[object, ...], threading.RLock] = {}
+
+    def building(self, identity: tuple[object, ...]) -> threading.RLock:
+        """The lock held while one feed (whatever its generation) is built in this worker."""
+        with self._lock:
+            return self._builds.setdefault(identity, threading.RLock())
 
     def get(self, key: tuple[object, ...], now: datetime) -> _Served | None:
         with self._lock:
@@ -124,53 +131,76 @@ def _conditional(
     return Response(content, media_type=CALENDAR, headers=headers)
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """Which feed a request asks for."""
+
+    scope: str
+    key: str | None
+    token: str | None
+    lang: str
+    kind: str | None
+    status: str | None
+
+
 def _serve(
     request: Request[Any, Any, Any],
+    database: Database,
     uow: UnitOfWork,
-    scope: str,
-    key: str | None,
-    token: str | None,
-    lang: str,
-    kind: str | None,
-    status: str | None,
+    asked: _Asked,
+    *,
+    catch_up: bool = True,
 ) -> Response[bytes]:
     now = utc_now()
     try:
         # First in the transaction, so that what follows is at least as new. A status filter
         # depends on the day as well: such feeds are not kept.
-        generation = uow.generation() if status is None else None
-        audience = feed_audience(uow, token)
-        if kind is not None and kind not in {k.value for k in Kind}:
+        generation = uow.generation() if asked.status is None else None
+        audience = feed_audience(uow, asked.token)
+        if asked.kind is not None and asked.kind not in {k.value for k in Kind}:
             raise InvalidInput("kind", "decree or order")
-        cache_key = (generation, scope, key, audience, lang, kind)
-        served = FEEDS.get(cache_key, now) if generation is not None else None
-        if served is not None:
-            return _conditional(request, served.body, served.modified, served.etag)
-        result = feed(
-            uow,
-            scope,
-            key,
-            audience=audience,
-            lang=lang,
-            now=now,
-            kind=Kind(kind) if kind else None,
-            status=status,
-        )
+        identity = (asked.scope, asked.key, audience, asked.lang, asked.kind)
+        served = FEEDS.get((generation, *identity), now) if generation is not None else None
+        if served is None:
+            # One build per feed in a worker: the requests that miss together wait for it.
+            with FEEDS.building(identity):
+                if generation is not None:
+                    served = FEEDS.get((generation, *identity), now)
+                if served is None:
+                    if catch_up and catch_up_feeds(database, now):
+                        # Events were just brought up to date: read them, and the generation,
+                        # in a transaction that began afterwards.
+                        with database.uow() as fresh:
+                            return _serve(request, database, fresh, asked, catch_up=False)
+                    served = _build(uow, asked, audience, now)
+                    if generation is not None:
+                        FEEDS.put((generation, *identity), served)
     except NotFound as exc:
         return _text(
             404,
             f"Not found: {exc.what} '{exc.key}'\n"
-            if token is None or exc.key != "private"
+            if asked.token is None or exc.key != "private"
             else "Not found\n",
         )
     except InvalidInput as exc:
         return _text(400, f"{exc}\n")
+    return _conditional(request, served.body, served.modified, served.etag)
+
+
+def _build(uow: UnitOfWork, asked: _Asked, audience: frozenset[str], now: datetime) -> _Served:
+    result = feed(
+        uow,
+        asked.scope,
+        asked.key,
+        audience=audience,
+        lang=asked.lang,
+        now=now,
+        kind=Kind(asked.kind) if asked.kind else None,
+        status=asked.status,
+    )
     body = calendar(result.name, result.description, [e.text for e in result.events]).encode()
-    etag = _etag(body)
-    if generation is not None:
-        expiry = uow.feeds.next_expiry(now=now, cancelled_for=WITHDRAWN_SHOWN)
-        FEEDS.put(cache_key, _Served(body, etag, result.changed_at, expiry))
-    return _conditional(request, body, result.changed_at, etag)
+    expiry = uow.feeds.next_expiry(now=now, cancelled_for=WITHDRAWN_SHOWN)
+    return _Served(body, _etag(body), result.changed_at, expiry)
 
 
 # The values are documented with schema_extra, not checked by Litestar: the feed itself refuses
@@ -202,13 +232,14 @@ class CalendarController(Controller):
     async def programme(
         self,
         request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
         kind: KIND = None,
         status: STATUS = None,
     ) -> Response[bytes]:
         return await to_thread.run_sync(
-            _serve, request, uow, "programme", None, None, language, kind, status
+            _serve, request, database, uow, _Asked("programme", None, None, language, kind, status)
         )
 
     @route(
@@ -221,6 +252,7 @@ class CalendarController(Controller):
     async def private_programme(
         self,
         request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
         token: FromPath[str],
@@ -228,7 +260,7 @@ class CalendarController(Controller):
         status: STATUS = None,
     ) -> Response[bytes]:
         return await to_thread.run_sync(
-            _serve, request, uow, "programme", None, token, language, kind, status
+            _serve, request, database, uow, _Asked("programme", None, token, language, kind, status)
         )
 
     @route(
@@ -243,6 +275,7 @@ class CalendarController(Controller):
     async def scoped(
         self,
         request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
         collection: FromPath[str],
@@ -250,7 +283,9 @@ class CalendarController(Controller):
         kind: KIND = None,
         status: STATUS = None,
     ) -> Response[bytes]:
-        return await _scoped(request, uow, collection, name, None, language, kind, status)
+        return await _scoped(
+            request, database, uow, collection, name, (None, language, kind, status)
+        )
 
     @route(
         "/calendars/private/{token:str}/{collection:str}/{name:str}",
@@ -262,6 +297,7 @@ class CalendarController(Controller):
     async def private_scoped(
         self,
         request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
         token: FromPath[str],
@@ -270,25 +306,23 @@ class CalendarController(Controller):
         kind: KIND = None,
         status: STATUS = None,
     ) -> Response[bytes]:
-        return await _scoped(request, uow, collection, name, token, language, kind, status)
+        return await _scoped(
+            request, database, uow, collection, name, (token, language, kind, status)
+        )
 
 
 async def _scoped(
     request: Request[Any, Any, Any],
+    database: Database,
     uow: UnitOfWork,
     collection: str,
     name: str,
-    token: str | None,
-    language: str,
-    kind: str | None,
-    status: str | None,
+    rest: tuple[str | None, str, str | None, str | None],
 ) -> Response[bytes]:
     if collection not in SCOPES or not name.endswith(".ics"):
         return _text(404, "Not found\n")
-    key = name.removesuffix(".ics")
-    return await to_thread.run_sync(
-        _serve, request, uow, SCOPES[collection], key, token, language, kind, status
-    )
+    asked = _Asked(SCOPES[collection], name.removesuffix(".ics"), *rest)
+    return await to_thread.run_sync(_serve, request, database, uow, asked)
 
 
 class FeedLink(msgspec.Struct):

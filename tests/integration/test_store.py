@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import NOW, SEED_ANNEX, SEED_DIR
+from tests.conftest import NOW, POSTGRES_URL, SEED_ANNEX, SEED_DIR, postgres_schema, token_for
 from tracker.annex import AnnexError
 from tracker.domain.model import (
     Event,
@@ -24,6 +25,7 @@ from tracker.domain.model import (
 )
 from tracker.services.importing import seed
 from tracker.store import migrate
+from tracker.store.db import make_engine
 from tracker.store.repository import InitiativeFilter
 from tracker.store.tables import Base, EventRow, InitiativeRow
 from tracker.store.uow import Database
@@ -245,3 +247,50 @@ def test_pagination_is_stable(seeded: Database):
 def test_tables_exist(database: Database):
     names = set(inspect(database.engine).get_table_names())
     assert {"initiative", "entity", "initiative_entity", "milestone", "event_log"} <= names
+
+
+def _generation(database: Database) -> str | None:
+    with database.uow() as uow:
+        return uow.generation()
+
+
+def test_the_generation_moves_with_each_committed_write_to_this_database_only(seeded, tmp_path):
+    first = _generation(seeded)
+    assert first is not None
+    assert _generation(seeded) == first  # reading changes nothing
+
+    with contextlib.ExitStack() as stack:
+        if seeded.engine.dialect.name == "postgresql":
+            schema = stack.enter_context(postgres_schema())
+            options = {"options": f"-csearch_path={schema}"}
+            other = Database(make_engine(POSTGRES_URL or "", connect_args=options))
+        else:
+            other = Database(make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}"))
+        stack.callback(other.dispose)
+        migrate.upgrade(other.engine)
+        token_for(other, "elsewhere", "viewer")  # a commit to another database (or schema)
+    assert _generation(seeded) == first
+
+    token_for(seeded, "here", "viewer")
+    second = _generation(seeded)
+    assert second != first  # a commit here moves it...
+    with seeded.uow(write=True) as uow:
+        uow.feeds.add_token(name="never", entities=[], token_hash="0" * 64, now=NOW)
+        uow.session.flush()
+        uow.rollback()
+    assert _generation(seeded) == second  # ...a rolled-back write does not
+
+
+def test_every_table_counts_its_changes_on_postgresql(database: Database):
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has PRAGMA data_version")
+    with database.engine.connect() as connection:
+        counted = set(
+            connection.scalars(
+                text(
+                    "SELECT event_object_table FROM information_schema.triggers "
+                    "WHERE trigger_name = 'count_change' AND trigger_schema = current_schema()"
+                )
+            )
+        )
+    assert counted == set(Base.metadata.tables) - {"change_counter"}

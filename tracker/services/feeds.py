@@ -23,13 +23,35 @@ from workflows.definitions import Label, catalogue
 FEED_TOKEN_PREFIX = "wgf_"
 
 
-def sync_feed(uow: UnitOfWork, initiative: Initiative, now: datetime) -> int:
+def sync_stale_feeds(uow: UnitOfWork, now: datetime) -> int:
+    """Bring the stored events of every changed initiative up to date; returns how many
+    initiatives were behind.
+
+    Changes (a step, a re-plan, an edit, a new initiative) leave the events to this: each event
+    is serialized with icalendar in two languages, which cost half of recording a step, and a
+    burst of steps on one initiative needs its events built once. Feeds call it before they are
+    built (api.calendars), and each server process soon after its own changes (FeedKeeper).
+    """
+    uow.feeds.lock()
+    stale = uow.feeds.stale()
+    for initiative in uow.initiatives.by_ids(list(stale)):
+        assert initiative.id is not None
+        sync_feed(uow, initiative, now, changed_at=stale[initiative.id])
+    return len(stale)
+
+
+def sync_feed(
+    uow: UnitOfWork, initiative: Initiative, now: datetime, *, changed_at: datetime | None = None
+) -> int:
     """Rebuild the stored events of an initiative that changed; returns how many changed.
 
     SEQUENCE goes up when an event's dates or status change; other changes (a new title) only
-    move its DTSTAMP/LAST-MODIFIED. Events that no longer apply are cancelled.
+    move its DTSTAMP/LAST-MODIFIED, which is `changed_at`: when the initiative changed, not when
+    its events were caught up. Events that no longer apply are cancelled.
     """
     assert initiative.id is not None
+    changed_at = changed_at or now
+    uow.feeds.synced(initiative.id, initiative.version)
     stored = uow.feeds.events_of(initiative.id)
     changed = 0
     wanted = {content.key: content for content in events(initiative, brussels_day(now))}
@@ -45,9 +67,9 @@ def sync_feed(uow: UnitOfWork, initiative: Initiative, now: datetime) -> int:
         row.stage = content.stage.value if content.stage else None
         row.status, row.start, row.end = content.status, content.start, content.end
         row.fingerprint, row.content_hash = content.fingerprint, content.content_hash
-        row.changed_at = now
+        row.changed_at = changed_at
         texts = {
-            lang: vevent(initiative.id, content, lang, sequence=row.sequence, changed_at=now)
+            lang: vevent(initiative.id, content, lang, sequence=row.sequence, changed_at=changed_at)
             for lang in LANGS
         }
         row.vevent_nl, row.vevent_en = texts["nl"], texts["en"]
@@ -56,10 +78,10 @@ def sync_feed(uow: UnitOfWork, initiative: Initiative, now: datetime) -> int:
         if key in wanted or row.status == CANCELLED:
             continue
         row.sequence += 1
-        row.status, row.changed_at = CANCELLED, now
+        row.status, row.changed_at = CANCELLED, changed_at
         row.fingerprint = row.content_hash = f"cancelled-{row.sequence}"
-        row.vevent_nl = cancelled(row.vevent_nl, row.sequence, now)
-        row.vevent_en = cancelled(row.vevent_en, row.sequence, now)
+        row.vevent_nl = cancelled(row.vevent_nl, row.sequence, changed_at)
+        row.vevent_en = cancelled(row.vevent_en, row.sequence, changed_at)
         changed += 1
     return changed
 

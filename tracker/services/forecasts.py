@@ -24,6 +24,7 @@ def refresh_all(uow: UnitOfWork, now: datetime) -> Refreshed:
     Forecasts are derived data: writing them does not change an initiative's version, so an
     editor's If-Match stays valid across the daily refresh.
     """
+    uow.feeds.lock()
     initiatives = uow.initiatives.all(InitiativeFilter())
     moved = []
     for initiative in initiatives:

@@ -22,7 +22,6 @@ from tracker.domain.slugs import make_slug, slugify
 from tracker.errors import Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
 from tracker.forecasting import refresh_forecast
 from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
-from tracker.services.feeds import sync_feed
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import catalogue
@@ -171,7 +170,6 @@ def create_initiative(
         initiative,
         Event(CREATE, brussels_day(now), now, principal.name, None, initiative.state),
     )
-    sync_feed(uow, initiative, now)
     return initiative
 
 
@@ -244,5 +242,4 @@ def edit_initiative(
             },
         ),
     )
-    sync_feed(uow, initiative, now)
     return initiative

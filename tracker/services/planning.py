@@ -12,7 +12,6 @@ from tracker.domain.windows import parse_window
 from tracker.errors import Forbidden, InvalidInput, NotFound, Refused
 from tracker.forecasting import refresh_forecast
 from tracker.plans import refresh_plan_findings
-from tracker.services.feeds import sync_feed
 from tracker.services.initiatives import writable_initiative
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import catalogue
@@ -111,7 +110,6 @@ def replan(
     refresh_forecast(initiative, brussels_day(now))
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_plan_change(initiative, change)
-    sync_feed(uow, initiative, now)
     return Replanned(initiative, change)
 
 

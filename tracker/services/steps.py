@@ -17,7 +17,6 @@ from tracker.domain.procedure import (
 )
 from tracker.errors import InvalidInput, Refused
 from tracker.forecasting import refresh_forecast
-from tracker.services.feeds import sync_feed
 from tracker.services.initiatives import readable_initiative, writable_initiative
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import EventDef, catalogue
@@ -131,5 +130,4 @@ def record_event(
     uow.initiatives.save(initiative, now=now)
     logged = Event(event, occurred_on, now, principal.name, from_state, dest, reference, note)
     uow.initiatives.append_event(initiative, logged)
-    sync_feed(uow, initiative, now)
     return RecordedStep(initiative, logged, completes, warnings)

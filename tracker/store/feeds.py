@@ -6,16 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow
+from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core_table
 
 
 @dataclass(frozen=True, slots=True)
 class FeedText:
     text: str
     changed_at: datetime
+
+
+# pg_advisory_xact_lock's key for syncing stored events: any constant of this application's own.
+FEED_SYNC = 0x7767705F66656564  # "wgp_feed"
 
 
 class FeedRepository:
@@ -30,6 +34,38 @@ class FeedRepository:
 
     def add(self, row: FeedEventRow) -> None:
         self.session.add(row)
+
+    def lock(self) -> None:
+        """Make concurrent syncs of stored events wait for each other until commit. A SQLite
+        writer holds the database's one write lock already; PostgreSQL needs a lock of its own,
+        or two syncs of one initiative would both number its events."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_SYNC})
+
+    def stale(self) -> dict[int, datetime]:
+        """The initiatives whose stored events show an older version than the stored one, with
+        the moment of their latest change."""
+        query = select(InitiativeRow.id, InitiativeRow.updated_at).where(
+            or_(
+                InitiativeRow.feed_version.is_(None),
+                InitiativeRow.feed_version != InitiativeRow.version,
+            )
+        )
+        return {
+            row.id: row.updated_at for row in self.session.execute(query.order_by(InitiativeRow.id))
+        }
+
+    def synced(self, initiative_id: int, version: int) -> None:
+        """The stored events now show `version`. A plain UPDATE: through the ORM it would bump
+        the initiative's version, which would make its If-Match fail for no change of the user's."""
+        table = core_table(InitiativeRow)
+        self.session.execute(
+            update(table)
+            .where(table.c.id == initiative_id)
+            # Only when it moves: an UPDATE of nothing new would still count as a change.
+            .where(or_(table.c.feed_version.is_(None), table.c.feed_version != version))
+            .values(feed_version=version)
+        )
 
     def texts(
         self,
@@ -52,9 +88,9 @@ class FeedRepository:
             )
             if stage is not None:
                 query = query.where(FeedEventRow.stage == stage)
-            for text, changed_at, status in self.session.execute(query):
+            for vevent, changed_at, status in self.session.execute(query):
                 if status != "CANCELLED" or changed_at >= cancelled_since:
-                    result.append(FeedText(text, changed_at))
+                    result.append(FeedText(vevent, changed_at))
         return result
 
     def next_expiry(self, *, now: datetime, cancelled_for: timedelta) -> datetime | None:

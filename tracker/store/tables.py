@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -76,6 +78,9 @@ class InitiativeRow(Base):
     source: Mapped[str | None] = mapped_column(String(300))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The version whose calendar events are stored (feed_event): a change records the step
+    # cheaply and leaves the events to tracker.services.feeds.sync_stale_feeds.
+    feed_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -264,3 +269,19 @@ class FeedTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChangeCounterRow(Base):
+    """One row whose value goes up with every committed write on PostgreSQL (triggers of
+    migration 0007 on every other table), so that the caches of every server process know when
+    this database changed. SQLite needs no counter: PRAGMA data_version does that."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def core_table(row_type: type[Base]) -> Table:
+    """The Core table of a row type, for statements that bypass the ORM's unit of work."""
+    return cast(Table, row_type.__table__)

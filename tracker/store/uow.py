@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -51,10 +52,12 @@ class Database:
         self._watcher = CommitWatcher(path) if file_sqlite and path else None
         # Generations of two databases must never be equal: caches may hold both.
         self._token = uuid.uuid4().hex
+        # Called after each commit of a write unit of work, in the committing thread.
+        self.after_write: list[Callable[[], None]] = []
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
         session = Session(self._writer if write else self.engine, expire_on_commit=False)
-        return UnitOfWork(session, self._watcher, self._token)
+        return UnitOfWork(session, self._watcher, self._token, self.after_write if write else [])
 
     def dispose(self) -> None:
         if self._watcher is not None:
@@ -64,9 +67,14 @@ class Database:
 
 class UnitOfWork:
     def __init__(
-        self, session: Session, watcher: CommitWatcher | None = None, token: str = ""
+        self,
+        session: Session,
+        watcher: CommitWatcher | None = None,
+        token: str = "",
+        after_commit: list[Callable[[], None]] | None = None,
     ) -> None:
         self.session = session
+        self._after_commit = after_commit or []
         self._watcher = watcher
         self._token = token or uuid.uuid4().hex
         self.initiatives = InitiativeRepository(session)
@@ -93,20 +101,21 @@ class UnitOfWork:
         that what is read afterwards is at least as new.
 
         SQLite: the data_version of a connection that never writes, which moves with every
-        commit to the file, from any connection or process. PostgreSQL: the snapshot (which
-        transactions are visible), exact but conservative: a commit anywhere in the cluster
-        changes it.
+        commit to the file, from any connection or process. PostgreSQL: change_counter, which
+        triggers move once per committed transaction that wrote (migration 0007).
         """
         if self._watcher is not None:
             return f"{self._token}:{self._watcher.version()}"
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
-            snapshot = connection.exec_driver_sql("SELECT txid_current_snapshot()::text").scalar()
-            return f"{self._token}:{snapshot}"
+            counter = connection.exec_driver_sql("SELECT value FROM change_counter").scalar()
+            return f"{self._token}:{counter}"
         return None
 
     def commit(self) -> None:
         self.session.commit()
+        for hook in self._after_commit:
+            hook()
 
     def rollback(self) -> None:
         self.session.rollback()

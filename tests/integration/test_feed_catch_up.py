@@ -1,0 +1,149 @@
+"""Calendar events follow changes outside the changes' own transactions: a step only marks its
+initiative's events stale; feeds and each server's FeedKeeper bring them up to date."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any, cast
+
+from api import calendars
+from tests.conftest import NOW
+from tracker.domain.access import Principal, Role
+from tracker.services.feed_keeper import FeedKeeper, catch_up_feeds
+from tracker.services.feeds import feed
+from tracker.services.steps import record_event
+from tracker.store.uow import Database
+
+KLIP = "decreet-klip-gipod-verordening"
+COORDINATOR = Principal("catch-up-test", Role.COORDINATOR)
+
+
+def _step(database: Database, event: str, version: int) -> int:
+    with database.uow(write=True) as uow:
+        done = record_event(
+            uow, KLIP, event=event, occurred_on=NOW.date(), reference=None, note="test",
+            principal=COORDINATOR, expected_version=version, now=NOW,
+        )  # fmt: skip
+        uow.commit()
+    return done.initiative.version
+
+
+def _klip_events(database: Database) -> dict[str, tuple[int, str]]:
+    with database.uow() as uow:
+        (initiative_id,) = uow.feeds.initiative_ids([KLIP]).values()
+        return {
+            key: (row.sequence, row.vevent_nl.replace("\r\n ", ""))  # unfolded
+            for key, row in uow.feeds.events_of(initiative_id).items()
+        }
+
+
+def _stale(database: Database) -> list[int]:
+    with database.uow() as uow:
+        return list(uow.feeds.stale())
+
+
+def test_a_step_marks_its_events_stale_and_a_catch_up_builds_them_once(seeded):
+    assert _stale(seeded) == []  # importing builds the events of what it imports
+    before = _klip_events(seeded)
+    version = _step(seeded, "hold", 1)
+    version = _step(seeded, "resume", version)
+    version = _step(seeded, "hold", version)
+    assert len(_stale(seeded)) == 1
+    assert _klip_events(seeded) == before  # the steps wrote no event
+
+    later = NOW + timedelta(hours=5)
+    assert catch_up_feeds(seeded, later) == 1
+    assert _stale(seeded) == []
+    after = _klip_events(seeded)
+    # The milestones now say the initiative is on hold (a legal deadline shows no status); a
+    # status in the text is no new SEQUENCE.
+    changed = {key for key in after if after[key] != before[key]}
+    assert changed == {key for key in before if not key.startswith("deadline-")}
+    assert all("Status: Opgeschort" in after[key][1] for key in changed)
+    assert all(after[key][0] == before[key][0] for key in changed)
+    # Stamped with the moment of the steps, not of the catching up.
+    stamp = f"LAST-MODIFIED:{NOW:%Y%m%dT%H%M%SZ}"
+    assert all(stamp in after[key][1] for key in changed)
+    assert catch_up_feeds(seeded, later) == 0  # nothing behind: nothing written
+
+    # Catching up is not a change of the user's: the initiative keeps its version (If-Match).
+    with seeded.uow() as uow:
+        initiative = uow.initiatives.get(KLIP)
+    assert initiative is not None
+    assert initiative.version == version
+
+
+def test_concurrent_catch_ups_build_each_event_once(seeded):
+    before = _klip_events(seeded)
+    _step(seeded, "complete_drafting", 1)  # adds the drafting event: two builders would clash
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(catch_up_feeds(seeded, NOW))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(results) == 1  # one of them did the work; the others found nothing behind
+    after = _klip_events(seeded)
+    assert set(after) == {*before, "drafting"}
+    assert "STATUS:CONFIRMED" in after["drafting"][1]
+    assert all(after[key][0] - before[key][0] in (0, 1) for key in before)
+
+
+def test_the_feed_keeper_catches_up_soon_after_a_commit(seeded):
+    keeper = FeedKeeper(seeded)
+    keeper.attach()
+    try:
+        _step(seeded, "hold", 1)
+        deadline = time.monotonic() + 10
+        while _stale(seeded) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _stale(seeded) == []
+        with seeded.uow() as uow:
+            text = "".join(
+                e.text
+                for e in feed(
+                    uow, "initiative", KLIP, audience=frozenset(), lang="nl", now=NOW
+                ).events
+            )
+        assert "Status: Opgeschort" in text
+    finally:
+        keeper.stop()
+        seeded.after_write.clear()
+
+
+def test_requests_that_miss_together_build_a_feed_once(seeded, monkeypatch):
+    builds: list[str] = []
+    build = calendars._build
+
+    def slow_build(*args: Any) -> Any:
+        builds.append(threading.current_thread().name)
+        time.sleep(0.3)  # long enough for every other request to miss too
+        return build(*args)
+
+    monkeypatch.setattr(calendars, "_build", slow_build)
+    request = cast(Any, SimpleNamespace(headers={}, method="GET"))
+    asked = calendars._Asked("programme", None, None, "nl", None, None)
+
+    def get(_: int) -> tuple[str, int]:
+        with seeded.uow() as uow:
+            answer = calendars._serve(request, seeded, uow, asked)
+        return answer.headers["ETag"], len(answer.content)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = set(pool.map(get, range(8)))
+    assert len(builds) == 1
+    assert len(answers) == 1  # the same feed for all
+    assert next(iter(answers))[1] > 10_000
