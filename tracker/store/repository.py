@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session
 
 from tracker.domain.model import (
     Event,
@@ -29,6 +28,7 @@ from tracker.domain.model import (
 from tracker.domain.slugs import slugify
 from tracker.errors import StaleVersion
 from tracker.store.tables import (
+    Base,
     EntityRow,
     EventRow,
     FindingRow,
@@ -37,6 +37,7 @@ from tracker.store.tables import (
     LegalDeadlineRow,
     MilestoneRow,
     PlanChangeRow,
+    core_table,
 )
 
 _STAGE_ORDER = list(Stage)
@@ -87,33 +88,30 @@ def _escape_like(text: str) -> str:
 class InitiativeRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._read_for_update: dict[int, _Columns] = {}
 
     # -- reading -------------------------------------------------------------------------------
-    def _query(self) -> Select[InitiativeRow]:
-        return select(InitiativeRow).options(
-            selectinload(InitiativeRow.entity_links),
-            selectinload(InitiativeRow.milestones),
-            selectinload(InitiativeRow.deadlines),
-            selectinload(InitiativeRow.findings),
-        )
-
     def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
-        """The initiative; `for_update` locks its row (PostgreSQL) until the transaction ends."""
+        """The initiative; `for_update` locks its row (PostgreSQL) until the transaction ends
+        and remembers what was read, so that `save` writes only what changed."""
         if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
             return None
-        if not for_update:
-            found = self._read(InitiativeRow.slug == slug)
-            return found[0] if found else None
-        query = self._query().where(InitiativeRow.slug == slug).with_for_update(of=InitiativeRow)
-        row = self.session.scalars(query).one_or_none()
-        return None if row is None else _to_domain(row)
+        if for_update:
+            locked = select(InitiativeRow.id).where(InitiativeRow.slug == slug)
+            self.session.execute(locked.with_for_update())
+        found = self._read(InitiativeRow.slug == slug)
+        if not found:
+            return None
+        if for_update:
+            assert found[0].id is not None
+            self._read_for_update[found[0].id] = _Columns.of(found[0])
+        return found[0]
 
     def _read(self, condition: ColumnElement[bool]) -> list[Initiative]:
         """The initiatives that meet `condition`, by id, read as plain rows.
 
         Building ORM objects for every milestone, link and finding cost most of a list's or a
-        detail's time; what is read here is never written back (writers load through
-        `get(for_update=True)`, whose ORM rows `save` updates).
+        detail's time, and of a step's.
         """
         rows = self.session.execute(
             select(*InitiativeRow.__table__.c).where(condition).order_by(InitiativeRow.id)
@@ -275,54 +273,63 @@ class InitiativeRepository:
         ]
         row.milestones = [_milestone_row(m) for m in initiative.milestones.values()]
         row.deadlines = [
-            LegalDeadlineRow(position=i, due_on=d.due_on, text=d.text)
-            for i, d in enumerate(initiative.legal_deadlines)
+            LegalDeadlineRow(**v) for v in _deadline_values(initiative.legal_deadlines)
         ]
-        row.findings = _finding_rows(initiative.findings)
+        row.findings = [FindingRow(**v) for v in _finding_values(initiative.findings)]
         self.session.add(row)
         self.session.flush()
         initiative.id = row.id
 
     def save(self, initiative: Initiative, *, now: datetime) -> None:
-        """Write back a changed initiative; its version goes up by one (checked on UPDATE)."""
-        row = self.session.get(InitiativeRow, initiative.id)
-        if row is None:
-            raise LookupError(f"initiative {initiative.slug} is not stored")
-        row.title = initiative.title
-        row.summary = initiative.summary
-        row.state = initiative.state
-        row.held_stage = initiative.held_stage.value if initiative.held_stage else None
-        row.advisory_bodies = list(initiative.advisory_bodies)
-        row.is_public = initiative.is_public
-        row.council_of_state_term = initiative.council_of_state_term
-        row.entry_into_force = initiative.entry_into_force
-        row.updated_at = now
-        if [link.entity.name for link in row.entity_links] != initiative.entities:
-            row.entity_links = []
-            self.session.flush()
-            row.entity_links = [
-                InitiativeEntityRow(entity=self._entity(name), position=i)
-                for i, name in enumerate(initiative.entities)
-            ]
-        stored = {m.stage: m for m in row.milestones}
-        for milestone in initiative.milestones.values():
-            fresh = _milestone_row(milestone)
-            current = stored.get(milestone.stage.value)
-            if current is None:
-                row.milestones.append(fresh)
-                continue
-            for column in _MILESTONE_COLUMNS:
-                setattr(current, column, getattr(fresh, column))
-        row.deadlines = [
-            LegalDeadlineRow(position=i, due_on=d.due_on, text=d.text)
-            for i, d in enumerate(initiative.legal_deadlines)
-        ]
-        row.findings = _finding_rows(initiative.findings)
-        try:
-            self.session.flush()
-        except StaleDataError:
-            raise StaleVersion(initiative.version, -1) from None
-        initiative.version = row.version
+        """Write back an initiative read with `get(for_update=True)`: its version goes up by one
+        (checked on UPDATE), and only the rows whose values changed are written."""
+        assert initiative.id is not None
+        before = self._read_for_update.get(initiative.id)
+        if before is None:
+            raise LookupError(f"initiative {initiative.slug} was not read for update")
+        after = _Columns.of(initiative)
+        table = core_table(InitiativeRow)
+        written = self.session.execute(
+            update(table)
+            .where(table.c.id == initiative.id, table.c.version == initiative.version)
+            .values(**after.initiative, updated_at=now, version=initiative.version + 1)
+        )
+        if written.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleVersion(initiative.version, -1)
+        if after.entities != before.entities:
+            self._replace(InitiativeEntityRow, initiative.id, [
+                {"entity_id": self._entity(name).id, "position": i}
+                for i, name in enumerate(after.entities)
+            ])  # fmt: skip
+        milestones = core_table(MilestoneRow)
+        for stage, values in after.milestones.items():
+            if stage not in before.milestones:
+                self.session.execute(
+                    insert(milestones), [{**values, "initiative_id": initiative.id}]
+                )
+            elif values != before.milestones[stage]:
+                self.session.execute(
+                    update(milestones)
+                    .where(milestones.c.initiative_id == initiative.id, milestones.c.stage == stage)
+                    .values(**values)
+                )
+        if after.deadlines != before.deadlines:
+            self._replace(LegalDeadlineRow, initiative.id, after.deadlines)
+        if after.findings != before.findings:
+            self._replace(FindingRow, initiative.id, after.findings)
+        initiative.version += 1
+        self._read_for_update[initiative.id] = after
+
+    def _replace(
+        self, row_type: type[Base], initiative_id: int, rows: list[dict[str, Any]]
+    ) -> None:
+        """Replace an initiative's rows of a child table."""
+        table = core_table(row_type)
+        self.session.execute(delete(table).where(table.c.initiative_id == initiative_id))
+        if rows:
+            self.session.execute(
+                insert(table), [{**row, "initiative_id": initiative_id} for row in rows]
+            )
 
     def save_forecasts(self, initiative: Initiative) -> None:
         """Write the milestones' forecasts only; the initiative's version stays as it is."""
@@ -432,17 +439,53 @@ class InitiativeRepository:
             self.session.execute(select(func.pg_advisory_xact_lock(NAMES_LOCK)))
 
 
-def _finding_rows(findings: list[Finding]) -> list[FindingRow]:
+def _finding_values(findings: list[Finding]) -> list[dict[str, Any]]:
     return [
-        FindingRow(
-            position=i,
-            kind=f.kind.value,
-            severity=f.severity.value,
-            stage=f.stage.value if f.stage else None,
-            params=f.params,
-        )
+        {
+            "position": i,
+            "kind": f.kind.value,
+            "severity": f.severity.value,
+            "stage": f.stage.value if f.stage else None,
+            "params": f.params,
+        }
         for i, f in enumerate(findings)
     ]
+
+
+def _deadline_values(deadlines: list[LegalDeadline]) -> list[dict[str, Any]]:
+    return [{"position": i, "due_on": d.due_on, "text": d.text} for i, d in enumerate(deadlines)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """An initiative as the column values `save` writes, to compare with what was read."""
+
+    initiative: dict[str, Any]
+    entities: list[str]
+    milestones: dict[str, dict[str, Any]]
+    deadlines: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, initiative: Initiative) -> _Columns:
+        return cls(
+            initiative={
+                "title": initiative.title,
+                "summary": initiative.summary,
+                "state": initiative.state,
+                "held_stage": initiative.held_stage.value if initiative.held_stage else None,
+                "advisory_bodies": list(initiative.advisory_bodies),
+                "is_public": initiative.is_public,
+                "council_of_state_term": initiative.council_of_state_term,
+                "entry_into_force": initiative.entry_into_force,
+            },
+            entities=list(initiative.entities),
+            milestones={
+                m.stage.value: _milestone_values(m) for m in initiative.milestones.values()
+            },
+            deadlines=_deadline_values(initiative.legal_deadlines),
+            findings=_finding_values(initiative.findings),
+        )
 
 
 _MILESTONE_COLUMNS = (
@@ -482,37 +525,31 @@ def _window_from_json(raw: dict[str, Any] | None) -> Window | None:
     )
 
 
-def _milestone_row(m: Milestone) -> MilestoneRow:
+def _milestone_values(m: Milestone) -> dict[str, Any]:
     b_text, b_earliest, b_latest, b_alts = _window_columns(m.baseline)
     f_text, f_earliest, f_latest, f_alts = _window_columns(m.forecast)
     p_text, p_earliest, p_latest, p_alts = _window_columns(m.plan)
-    return MilestoneRow(
-        plan_text=p_text,
-        plan_earliest=p_earliest,
-        plan_latest=p_latest,
-        plan_alternatives=p_alts,
-        stage=m.stage.value,
-        position=_STAGE_ORDER.index(m.stage),
-        baseline_text=b_text,
-        baseline_earliest=b_earliest,
-        baseline_latest=b_latest,
-        baseline_alternatives=b_alts,
-        forecast_text=f_text,
-        forecast_earliest=f_earliest,
-        forecast_latest=f_latest,
-        forecast_alternatives=f_alts,
-        actual=m.actual,
-    )
+    return {
+        "plan_text": p_text,
+        "plan_earliest": p_earliest,
+        "plan_latest": p_latest,
+        "plan_alternatives": p_alts,
+        "stage": m.stage.value,
+        "position": _STAGE_ORDER.index(m.stage),
+        "baseline_text": b_text,
+        "baseline_earliest": b_earliest,
+        "baseline_latest": b_latest,
+        "baseline_alternatives": b_alts,
+        "forecast_text": f_text,
+        "forecast_earliest": f_earliest,
+        "forecast_latest": f_latest,
+        "forecast_alternatives": f_alts,
+        "actual": m.actual,
+    }
 
 
-def _to_domain(row: InitiativeRow) -> Initiative:
-    return _initiative(
-        row,
-        [link.entity.name for link in row.entity_links],
-        list(row.milestones),
-        list(row.deadlines),
-        list(row.findings),
-    )
+def _milestone_row(m: Milestone) -> MilestoneRow:
+    return MilestoneRow(**_milestone_values(m))
 
 
 def _initiative(
