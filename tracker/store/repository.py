@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,6 +64,28 @@ class InitiativeFilter:
     visible_to: frozenset[str] | None = None  # public, or involving these entities; None: all
 
 
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_ID_BY_SLUG = select(InitiativeRow.id).where(InitiativeRow.slug == bindparam("slug"))
+_FOR_UPDATE_BY_SLUG = _ID_BY_SLUG.with_for_update()
+_READ_INITIATIVES = (
+    select(*core_table(InitiativeRow).c)
+    .where(InitiativeRow.id.in_(_IDS))
+    .order_by(InitiativeRow.id)
+)
+_READ_ENTITY_NAMES = (
+    select(InitiativeEntityRow.initiative_id, EntityRow.name)
+    .join(EntityRow, EntityRow.id == InitiativeEntityRow.entity_id)
+    .where(InitiativeEntityRow.initiative_id.in_(_IDS))
+    .order_by(InitiativeEntityRow.initiative_id, InitiativeEntityRow.position)
+)
+_READ_CHILDREN = tuple(
+    select(*core_table(row_type).c)
+    .where(core_table(row_type).c.initiative_id.in_(_IDS))
+    .order_by(core_table(row_type).c.initiative_id, core_table(row_type).c.position)
+    for row_type in (MilestoneRow, LegalDeadlineRow, FindingRow)
+)
+
+
 def _window_columns(
     window: Window | None,
 ) -> tuple[str | None, date | None, date | None, list[list[str | None]] | None]:
@@ -96,10 +129,8 @@ class InitiativeRepository:
         and remembers what was read, so that `save` writes only what changed."""
         if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
             return None
-        if for_update:
-            locked = select(InitiativeRow.id).where(InitiativeRow.slug == slug)
-            self.session.execute(locked.with_for_update())
-        found = self._read(InitiativeRow.slug == slug)
+        by_slug = _FOR_UPDATE_BY_SLUG if for_update else _ID_BY_SLUG
+        found = self._read(list(self.session.connection().scalars(by_slug, {"slug": slug})))
         if not found:
             return None
         if for_update:
@@ -107,39 +138,25 @@ class InitiativeRepository:
             self._read_for_update[found[0].id] = _Columns.of(found[0])
         return found[0]
 
-    def _read(self, condition: ColumnElement[bool]) -> list[Initiative]:
-        """The initiatives that meet `condition`, by id, read as plain rows.
+    def _read(self, ids: list[int]) -> list[Initiative]:
+        """The initiatives with these ids, in order of id, read as plain rows.
 
         Building ORM objects for every milestone, link and finding cost most of a list's or a
-        detail's time, and of a step's.
+        detail's time, and of a step's; the statements are built once and run on the Core
+        connection, which halves what SQLAlchemy adds to each.
         """
-        rows = self.session.execute(
-            select(*InitiativeRow.__table__.c).where(condition).order_by(InitiativeRow.id)
-        ).all()
-        if not rows:
+        if not ids:
             return []
-        ids = [row.id for row in rows]
-        entities: dict[int, list[str]] = {i: [] for i in ids}
-        milestones: dict[int, list[Any]] = {i: [] for i in ids}
-        deadlines: dict[int, list[Any]] = {i: [] for i in ids}
-        findings: dict[int, list[Any]] = {i: [] for i in ids}
-        links = (
-            select(InitiativeEntityRow.initiative_id, EntityRow.name)
-            .join(EntityRow, EntityRow.id == InitiativeEntityRow.entity_id)
-            .where(InitiativeEntityRow.initiative_id.in_(ids))
-            .order_by(InitiativeEntityRow.initiative_id, InitiativeEntityRow.position)
-        )
-        for initiative_id, name in self.session.execute(links):
+        connection = self.session.connection()
+        rows = connection.execute(_READ_INITIATIVES, {"ids": ids}).all()
+        entities: dict[int, list[str]] = {row.id: [] for row in rows}
+        milestones: dict[int, list[Any]] = {row.id: [] for row in rows}
+        deadlines: dict[int, list[Any]] = {row.id: [] for row in rows}
+        findings: dict[int, list[Any]] = {row.id: [] for row in rows}
+        for initiative_id, name in connection.execute(_READ_ENTITY_NAMES, {"ids": ids}):
             entities[initiative_id].append(name)
-        for table, into in (
-            (MilestoneRow, milestones), (LegalDeadlineRow, deadlines), (FindingRow, findings),
-        ):  # fmt: skip
-            children = (
-                select(*table.__table__.c)
-                .where(table.initiative_id.in_(ids))
-                .order_by(table.initiative_id, table.position)
-            )
-            for child in self.session.execute(children):
+        for statement, into in zip(_READ_CHILDREN, (milestones, deadlines, findings), strict=True):
+            for child in connection.execute(statement, {"ids": ids}):
                 into[child.initiative_id].append(child)
         return [
             _initiative(
@@ -158,7 +175,7 @@ class InitiativeRepository:
     def by_ids(self, ids: list[int]) -> list[Initiative]:
         result: list[Initiative] = []
         for chunk in _chunks(ids):
-            result += self._read(InitiativeRow.id.in_(chunk))
+            result += self._read(chunk)
         return result
 
     def ids(self, filters: InitiativeFilter) -> list[int]:
@@ -173,7 +190,7 @@ class InitiativeRepository:
         ids = list(
             self.session.scalars(query.order_by(InitiativeRow.id).limit(limit).offset(offset))
         )
-        return self._read(InitiativeRow.id.in_(ids)), total
+        return self._read(ids), total
 
     def _filtered(self, filters: InitiativeFilter) -> Select[int]:
         query = select(InitiativeRow.id)
