@@ -18,6 +18,7 @@ from tracker.domain.access import Principal, Role
 from tracker.domain.model import Stage
 from tracker.domain.windows import parse_window
 from tracker.errors import TrackerError
+from tracker.services.feed_keeper import catch_up_feeds
 from tracker.services.importing import import_annex
 from tracker.services.planning import replan
 from tracker.services.steps import options, record_event
@@ -246,7 +247,8 @@ class Loaded:
 
 
 def load(database: Database, prog: Programme, *, chunk: int = 250) -> Loaded:
-    """Import the annexes, then give each initiative a history; one transaction per chunk."""
+    """Import the annexes, then give each initiative a history; one transaction per chunk; then
+    bring the calendar events up to date."""
     loaded = Loaded()
     started = time.perf_counter()
     for number, text in enumerate(prog.annexes):
@@ -264,6 +266,8 @@ def load(database: Database, prog: Programme, *, chunk: int = 250) -> Loaded:
             for slug in loaded.slugs[first : first + chunk]:
                 _history(uow, slug, rng, loaded)
             uow.commit()
+    # As a server leaves it: each commit's calendar events caught up (api FeedKeeper).
+    catch_up_feeds(database, _moment(REFERENCE_DAY, 9))
     loaded.history_seconds = time.perf_counter() - started
     return loaded
 
