@@ -27,6 +27,11 @@ class Stage(StrEnum):
     PUBLICATION = "publication"
 
 
+# Each stage's place in the procedure: a dict lookup, where list(Stage).index walks the enum
+# on every call (sorting stages that way was a tenth of the weekly report).
+STAGE_ORDER: dict[Stage, int] = {stage: i for i, stage in enumerate(Stage)}
+
+
 class Terminal(StrEnum):
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
@@ -189,7 +194,7 @@ class Initiative:
     @property
     def procedure(self) -> tuple[Stage, ...]:
         """The stages this initiative goes through, in order."""
-        return tuple(sorted(self.milestones, key=list(Stage).index))
+        return tuple(sorted(self.milestones, key=STAGE_ORDER.__getitem__))
 
     def plans(self, stage: Stage) -> bool:
         return stage in self.milestones

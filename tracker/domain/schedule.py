@@ -10,6 +10,7 @@ from typing import Any
 
 from tracker.domain.calendar import Duration, WorkingCalendar
 from tracker.domain.model import (
+    STAGE_ORDER,
     Finding,
     FindingKind,
     Initiative,
@@ -48,7 +49,7 @@ class ProcedureRules:
 def _planned(initiative: Initiative) -> list[tuple[Stage, Window]]:
     return [
         (stage, m.baseline)
-        for stage, m in sorted(initiative.milestones.items(), key=lambda i: list(Stage).index(i[0]))
+        for stage, m in sorted(initiative.milestones.items(), key=lambda i: STAGE_ORDER[i[0]])
         if m.baseline is not None and m.baseline.parsed
     ]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -23,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.domain.model import (
+    STAGE_ORDER,
     Event,
     Finding,
     FindingKind,
@@ -51,7 +53,7 @@ from tracker.store.tables import (
     core_table,
 )
 
-_STAGE_ORDER = list(Stage)
+_E = TypeVar("_E", bound=StrEnum)
 NAMES_LOCK = 0x5747_5000  # advisory lock key for choosing titles and slugs
 
 
@@ -112,6 +114,16 @@ def _window(
         if latest_text
     )
     return Window(text, earliest, latest, spans)
+
+
+def _by_value(members: type[_E]) -> dict[str, _E]:
+    return {member.value: member for member in members}
+
+
+# Members by stored value: reading thousands of rows, a dict lookup costs a fraction of calling
+# the enum (Stage("drafting")).
+_KINDS, _STAGES = _by_value(Kind), _by_value(Stage)
+_FINDING_KINDS, _SEVERITIES = _by_value(FindingKind), _by_value(Severity)
 
 
 def _escape_like(text: str) -> str:
@@ -552,7 +564,7 @@ def _milestone_values(m: Milestone) -> dict[str, Any]:
         "plan_latest": p_latest,
         "plan_alternatives": p_alts,
         "stage": m.stage.value,
-        "position": _STAGE_ORDER.index(m.stage),
+        "position": STAGE_ORDER[m.stage],
         "baseline_text": b_text,
         "baseline_earliest": b_earliest,
         "baseline_latest": b_latest,
@@ -577,36 +589,23 @@ def _initiative(
         id=row.id,
         slug=row.slug,
         title=row.title,
-        kind=Kind(row.kind),
+        kind=_KINDS[row.kind],
         summary=row.summary,
         entities=entities,
         advisory_bodies=list(row.advisory_bodies or []),
         legal_deadlines=[LegalDeadline(d.text, d.due_on) for d in deadlines],
-        milestones={
-            Stage(m.stage): Milestone(
-                Stage(m.stage),
-                baseline=_window(
-                    m.baseline_text, m.baseline_earliest, m.baseline_latest, m.baseline_alternatives
-                ),
-                forecast=_window(
-                    m.forecast_text, m.forecast_earliest, m.forecast_latest, m.forecast_alternatives
-                ),
-                actual=m.actual,
-                plan=_window(m.plan_text, m.plan_earliest, m.plan_latest, m.plan_alternatives),
-            )
-            for m in milestones
-        },
+        milestones={m.stage: m for m in map(_milestone, milestones)},
         findings=[
             Finding(
-                FindingKind(f.kind),
-                Severity(f.severity),
-                Stage(f.stage) if f.stage else None,
+                _FINDING_KINDS[f.kind],
+                _SEVERITIES[f.severity],
+                _STAGES[f.stage] if f.stage else None,
                 dict(f.params or {}),
             )
             for f in findings
         ],
         state=row.state,
-        held_stage=Stage(row.held_stage) if row.held_stage else None,
+        held_stage=_STAGES[row.held_stage] if row.held_stage else None,
         policy_area=row.policy_area,
         source=row.source,
         is_public=row.is_public,
@@ -616,9 +615,23 @@ def _initiative(
     )
 
 
+def _milestone(m: Any) -> Milestone:
+    return Milestone(
+        _STAGES[m.stage],
+        baseline=_window(
+            m.baseline_text, m.baseline_earliest, m.baseline_latest, m.baseline_alternatives
+        ),
+        forecast=_window(
+            m.forecast_text, m.forecast_earliest, m.forecast_latest, m.forecast_alternatives
+        ),
+        actual=m.actual,
+        plan=_window(m.plan_text, m.plan_earliest, m.plan_latest, m.plan_alternatives),
+    )
+
+
 def _plan_change(r: PlanChangeRow) -> PlanChange:
     return PlanChange(
-        stage=Stage(r.stage),
+        stage=_STAGES[r.stage],
         recorded_at=r.recorded_at,
         actor=r.actor,
         reason=r.reason,
