@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tracker.domain.asof import as_of
+from tracker.domain.asof import as_of, rewind
 from tracker.domain.calendar import ParliamentCalendar, Recess, WorkingCalendar
 from tracker.domain.forecast import entry_into_force, forecast
 from tracker.domain.model import (
@@ -934,6 +934,20 @@ def test_as_of_leaves_the_initiative_untouched() -> None:
     assert init.milestones[S.FIRST_APPROVAL].actual == D("2025-02-07")
     assert S.ADVISORY_OPINIONS in init.milestones
     assert text_of(init.milestones[S.FINAL_APPROVAL].plan) == "mei 2025"
+
+
+@pytest.mark.parametrize(
+    "moment", ["2025-01-06T08:59", "2025-02-08T12:00", "2025-02-21T00:00", "2025-03-01T00:00"]
+)
+def test_rewind_turns_back_in_place_what_as_of_copies(moment: str) -> None:
+    expected = snapshot(moment)
+    init, changes = logged_order()
+    existed = rewind(init, EVENTS, changes, at(moment), COMPLETED_BY)
+    assert existed == (expected is not None)
+    if expected is None:  # not created yet: left as it is
+        assert init == logged_order()[0]
+    else:
+        assert init == expected
 
 
 def test_once_the_first_alternative_is_out_of_reach_the_next_one_is_the_forecast() -> None:

@@ -18,35 +18,55 @@ def as_of(
     moment: datetime,
     completed_by: Mapping[Stage, str],
 ) -> Initiative | None:
-    """The initiative as it stood at `moment`, or None if it did not exist yet.
+    """The initiative as it stood at `moment`, or None if it did not exist yet; `initiative`
+    itself is left as it is."""
+    snapshot = _copy(initiative)
+    return snapshot if rewind(snapshot, events, plan_changes, moment, completed_by) else None
+
+
+def rewind(
+    initiative: Initiative,
+    events: Sequence[Event],
+    plan_changes: Sequence[PlanChange],
+    moment: datetime,
+    completed_by: Mapping[Stage, str],
+) -> bool:
+    """Turn `initiative` back, in place, into what it was at `moment`; False (and untouched) if
+    it did not exist yet. For a caller that owns a fresh copy: as_of without the copy.
 
     Plan changes and edits recorded later are undone (newest first); the state, held stage and
     actual dates come from replaying the events recorded by then.
     """
-    if any(e.name == CREATE and e.recorded_at > moment for e in events):
-        return None
-    snapshot = _copy(initiative)
-    for edit in sorted(events, key=lambda e: e.recorded_at, reverse=True):
-        if edit.recorded_at <= moment:
-            break
+    known: list[Event] = []
+    later: list[Event] = []
+    for event in events:
+        (known if event.recorded_at <= moment else later).append(event)
+    if any(e.name == CREATE for e in later):
+        return False
+    # sorted() is stable with reverse=True too: entries recorded at the same instant are undone
+    # in log order, as before.
+    for edit in sorted(later, key=_recorded_at, reverse=True):
         if edit.name == EDIT and edit.details:
-            restore_metadata(snapshot, edit.details.get("before", {}))
-    for change in sorted(plan_changes, key=lambda c: c.recorded_at, reverse=True):
-        if change.recorded_at <= moment:
-            break
+            restore_metadata(initiative, edit.details.get("before", {}))
+    undone = [c for c in plan_changes if c.recorded_at > moment]
+    for change in sorted(undone, key=_recorded_at, reverse=True):
         if change.added:
-            snapshot.milestones.pop(change.stage, None)
+            initiative.milestones.pop(change.stage, None)
             continue
-        milestone = snapshot.milestones.get(change.stage)
+        milestone = initiative.milestones.get(change.stage)
         if milestone is not None:
             milestone.plan = change.plan_before
             milestone.baseline = change.baseline_before
-    known = replay([e for e in events if e.recorded_at <= moment], completed_by)
-    snapshot.state = known.state
-    snapshot.held_stage = known.held_stage
-    for stage, milestone in snapshot.milestones.items():
-        milestone.actual = known.actuals.get(stage)
-    return snapshot
+    replayed = replay(known, completed_by)
+    initiative.state = replayed.state
+    initiative.held_stage = replayed.held_stage
+    for stage, milestone in initiative.milestones.items():
+        milestone.actual = replayed.actuals.get(stage)
+    return True
+
+
+def _recorded_at(entry: Event | PlanChange) -> datetime:
+    return entry.recorded_at
 
 
 def _copy(initiative: Initiative) -> Initiative:
