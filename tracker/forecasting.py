@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from tracker.domain.forecast import ForecastRules, entry_into_force, forecast
 from tracker.domain.model import Initiative, Stage, Window
@@ -12,8 +13,13 @@ from workflows.definitions import Catalogue, catalogue
 
 
 def forecast_rules(initiative: Initiative, cat: Catalogue | None = None) -> ForecastRules:
-    cat = cat or catalogue()
-    return ForecastRules(rules_for(cat, initiative.council_of_state_term), cat.parliament)
+    return _forecast_rules(cat or catalogue(), initiative.council_of_state_term)
+
+
+@cache
+def _forecast_rules(cat: Catalogue, term: str) -> ForecastRules:
+    # Once per catalogue and term (see rules_for), not once per initiative.
+    return ForecastRules(rules_for(cat, term), cat.parliament)
 
 
 def refresh_forecast(initiative: Initiative, today: date) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 from tracker.domain.model import Finding, FindingKind, Initiative, Kind, Milestone, Stage, Window
 from tracker.domain.schedule import ProcedureRules, check_plan
@@ -14,7 +15,10 @@ PLAN_FINDINGS = frozenset(
 )
 
 
+@cache
 def rules_for(cat: Catalogue, term: str = "days_30") -> ProcedureRules:
+    """The rules under a Council of State term: built once per catalogue and term, not for every
+    initiative of a report."""
     return ProcedureRules(
         minimum=cat.minimum,
         council_term=cat.council_terms[term].duration,

@@ -117,7 +117,9 @@ class CouncilTerm:
     duration: Duration
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: there is one catalogue per process (catalogue() is cached); hashed by identity, it
+# keys the calendar and rules worked out from it once (tracker.plans.rules_for).
+@dataclass(frozen=True, slots=True, eq=False)
 class Catalogue:
     stages: Mapping[Stage, StageDef]
     events: Mapping[str, EventDef]
@@ -150,10 +152,16 @@ class Catalogue:
         return frozenset(s for s, d in self.stages.items() if d.government_decision)
 
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(self.is_day_off)
+        """One calendar per catalogue: it remembers the working-day sums it has done."""
+        return _calendar(self)
 
     def is_day_off(self, day: date) -> bool:
         return (day.month, day.day) in self.days_off or _belgian_holiday(day)
+
+
+@cache
+def _calendar(cat: Catalogue) -> WorkingCalendar:
+    return WorkingCalendar(cat.is_day_off)
 
 
 @cache

@@ -26,6 +26,10 @@ class WorkingCalendar:
 
     def __init__(self, is_day_off: Callable[[date], bool]) -> None:
         self._is_day_off = is_day_off
+        # Forecasts and plan checks ask the same few thousand sums (a day plus a minimal
+        # duration) over and over: a weekly report asks tens of thousands. Bounded by the days
+        # that plans and reports name, and the durations of the rules.
+        self._sums: dict[tuple[date, Duration], date] = {}
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and not self._is_day_off(day)
@@ -39,7 +43,13 @@ class WorkingCalendar:
         return day
 
     def add(self, day: date, duration: Duration) -> date:
-        return self.add_working_days(day + timedelta(days=duration.days), duration.working_days)
+        key = (day, duration)
+        found = self._sums.get(key)
+        if found is None:
+            found = self._sums[key] = self.add_working_days(
+                day + timedelta(days=duration.days), duration.working_days
+            )
+        return found
 
     def government_friday_on_or_before(self, day: date) -> date:
         day -= timedelta(days=(day.weekday() - FRIDAY) % 7)
