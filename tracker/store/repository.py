@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -81,17 +81,45 @@ _READ_ENTITY_NAMES = (
     .where(InitiativeEntityRow.initiative_id.in_(_IDS))
     .order_by(InitiativeEntityRow.initiative_id, InitiativeEntityRow.position)
 )
-_READ_CHILDREN = tuple(
-    select(*core_table(row_type).c)
-    .where(core_table(row_type).c.initiative_id.in_(_IDS))
-    .order_by(core_table(row_type).c.initiative_id, core_table(row_type).c.position)
-    for row_type in (MilestoneRow, LegalDeadlineRow, FindingRow)
+# A milestone's window columns (baseline, forecast, plan) and its actual date, in the order
+# _milestone takes them: unpacking a row by position costs a fraction of reading its columns by
+# name (a Row attribute), and a weekly report reads tens of thousands.
+_MILESTONE_COLUMNS = (
+    *(
+        f"{part}_{column}"
+        for part in ("baseline", "forecast", "plan")
+        for column in ("text", "earliest", "latest", "alternatives")
+    ),
+    "actual",
 )
-_READ_EVENTS, _READ_PLAN_CHANGES = (
-    select(*core_table(row_type).c)
-    .where(core_table(row_type).c.initiative_id.in_(_IDS))
-    .order_by(core_table(row_type).c.id)
-    for row_type in (EventRow, PlanChangeRow)
+# An event's columns in the order of Event's fields, for the same reason.
+_EVENT_COLUMNS = tuple(f.name for f in fields(Event))
+
+
+def _children(row_type: type[Base], *columns: str) -> Select[Any]:
+    """The rows of a child table for the initiatives `_IDS`: its initiative id first, then the
+    given columns (all when none are given), in order of position."""
+    table = core_table(row_type)
+    chosen = [table.c[name] for name in columns] if columns else list(table.c)
+    return (
+        select(table.c.initiative_id, *chosen)
+        .where(table.c.initiative_id.in_(_IDS))
+        .order_by(table.c.initiative_id, table.c.position)
+    )
+
+
+_READ_MILESTONES = _children(MilestoneRow, "stage", *_MILESTONE_COLUMNS)
+_READ_DEADLINES = _children(LegalDeadlineRow)
+_READ_FINDINGS = _children(FindingRow)
+_READ_EVENTS = (
+    select(EventRow.initiative_id, *(core_table(EventRow).c[name] for name in _EVENT_COLUMNS))
+    .where(EventRow.initiative_id.in_(_IDS))
+    .order_by(EventRow.id)
+)
+_READ_PLAN_CHANGES = (
+    select(*core_table(PlanChangeRow).c)
+    .where(PlanChangeRow.initiative_id.in_(_IDS))
+    .order_by(PlanChangeRow.id)
 )
 
 
@@ -169,12 +197,15 @@ class InitiativeRepository:
         connection = self.session.connection()
         rows = connection.execute(_READ_INITIATIVES, {"ids": ids}).all()
         entities: dict[int, list[str]] = {row.id: [] for row in rows}
-        milestones: dict[int, list[Any]] = {row.id: [] for row in rows}
+        milestones: dict[int, dict[Stage, Milestone]] = {row.id: {} for row in rows}
         deadlines: dict[int, list[Any]] = {row.id: [] for row in rows}
         findings: dict[int, list[Any]] = {row.id: [] for row in rows}
         for initiative_id, name in connection.execute(_READ_ENTITY_NAMES, {"ids": ids}):
             entities[initiative_id].append(name)
-        for statement, into in zip(_READ_CHILDREN, (milestones, deadlines, findings), strict=True):
+        for initiative_id, *columns in connection.execute(_READ_MILESTONES, {"ids": ids}):
+            milestone = _milestone(*columns)
+            milestones[initiative_id][milestone.stage] = milestone
+        for statement, into in ((_READ_DEADLINES, deadlines), (_READ_FINDINGS, findings)):
             for child in connection.execute(statement, {"ids": ids}):
                 into[child.initiative_id].append(child)
         return [
@@ -418,8 +449,8 @@ class InitiativeRepository:
     def events_of(self, ids: list[int]) -> dict[int, list[Event]]:
         """The event logs of many initiatives, by initiative id, oldest first."""
         result: dict[int, list[Event]] = {}
-        for r in self._rows_of(_READ_EVENTS, ids):
-            result.setdefault(r.initiative_id, []).append(_event(r))
+        for initiative_id, *columns in self._rows_of(_READ_EVENTS, ids):
+            result.setdefault(initiative_id, []).append(Event(*columns))
         return result
 
     def _rows_of(self, log: Select[Any], ids: list[int]) -> Iterator[Any]:
@@ -521,16 +552,6 @@ class _Columns:
         )
 
 
-_MILESTONE_COLUMNS = (
-    *(
-        f"{part}_{column}"
-        for part in ("baseline", "forecast", "plan")
-        for column in ("text", "earliest", "latest", "alternatives")
-    ),
-    "actual",
-)
-
-
 def _plan_json(plan: Window | None, baseline: Window | None) -> dict[str, Any]:
     return {"plan": _window_json(plan), "baseline": _window_json(baseline)}
 
@@ -586,9 +607,13 @@ def _milestone_row(m: Milestone) -> MilestoneRow:
 
 
 def _initiative(
-    row: Any, entities: list[str], milestones: list[Any], deadlines: list[Any], findings: list[Any]
+    row: Any,
+    entities: list[str],
+    milestones: dict[Stage, Milestone],
+    deadlines: list[Any],
+    findings: list[Any],
 ) -> Initiative:
-    """An initiative from its rows: ORM objects or plain rows with the same column names."""
+    """An initiative from its row, its milestones and its child rows."""
     return Initiative(
         id=row.id,
         slug=row.slug,
@@ -598,7 +623,7 @@ def _initiative(
         entities=entities,
         advisory_bodies=list(row.advisory_bodies or []),
         legal_deadlines=[LegalDeadline(d.text, d.due_on) for d in deadlines],
-        milestones={m.stage: m for m in map(_milestone, milestones)},
+        milestones=milestones,
         findings=[
             Finding(
                 _FINDING_KINDS[f.kind],
@@ -619,18 +644,10 @@ def _initiative(
     )
 
 
-def _milestone(m: Any) -> Milestone:
-    return Milestone(
-        _STAGES[m.stage],
-        baseline=_window(
-            m.baseline_text, m.baseline_earliest, m.baseline_latest, m.baseline_alternatives
-        ),
-        forecast=_window(
-            m.forecast_text, m.forecast_earliest, m.forecast_latest, m.forecast_alternatives
-        ),
-        actual=m.actual,
-        plan=_window(m.plan_text, m.plan_earliest, m.plan_latest, m.plan_alternatives),
-    )
+def _milestone(stage: str, *columns: Any) -> Milestone:
+    """A milestone from its stage and _MILESTONE_COLUMNS."""
+    baseline, forecast, plan = (_window(*columns[i : i + 4]) for i in (0, 4, 8))
+    return Milestone(_STAGES[stage], baseline, forecast, columns[12], plan)
 
 
 def _plan_change(r: Any) -> PlanChange:
