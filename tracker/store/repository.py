@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -143,9 +144,19 @@ def _window(
 ) -> Window | None:
     if text is None:
         return None
+    return _shared_window(text, earliest, latest, tuple(map(tuple, alternatives or ())))
+
+
+@lru_cache(maxsize=16384)
+def _shared_window(
+    text: str, earliest: date | None, latest: date | None, alternatives: tuple[tuple[Any, ...], ...]
+) -> Window:
+    """One Window for equal columns. Windows are immutable, and a programme has far fewer of
+    them than milestones (the same planning texts, a forecast that is its plan): building each
+    once spared a weekly report most of its objects, and the garbage collector their scans."""
     spans = tuple(
         Span(date.fromisoformat(e) if e else None, date.fromisoformat(latest_text))
-        for e, latest_text in (alternatives or [])
+        for e, latest_text in alternatives
         if latest_text
     )
     return Window(text, earliest, latest, spans)
