@@ -29,7 +29,7 @@ class WorkingCalendar:
         # Forecasts and plan checks ask the same few thousand sums (a day plus a minimal
         # duration) over and over: a weekly report asks tens of thousands. Bounded by the days
         # that plans and reports name, and the durations of the rules.
-        self._sums: dict[tuple[date, Duration], date] = {}
+        self._sums: dict[tuple[date, int, int], date] = {}
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and not self._is_day_off(day)
@@ -43,7 +43,7 @@ class WorkingCalendar:
         return day
 
     def add(self, day: date, duration: Duration) -> date:
-        key = (day, duration)
+        key = (day, duration.days, duration.working_days)  # cheaper to hash than a Duration
         found = self._sums.get(key)
         if found is None:
             found = self._sums[key] = self.add_working_days(

@@ -21,6 +21,7 @@ from tracker.domain.model import (
 )
 
 ENTRY_INTO_FORCE_DELAY = timedelta(days=10)  # art. 84 BWHI / art. 56: ten days after publication
+NO_MINIMUM = Duration()  # a stage without a minimal duration (one object, not one per question)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class ProcedureRules:
     calendar: WorkingCalendar
 
     def minimum_for(self, stage: Stage) -> Duration:
-        found = self.minimum.get(stage, Duration())
+        found = self.minimum.get(stage, NO_MINIMUM)
         return self.council_term if found is None else found
 
     def earliest_completion(self, start: date, stages: Sequence[Stage]) -> date:
@@ -61,25 +62,36 @@ def _pair_finding(
     rules: ProcedureRules,
 ) -> Finding | None:
     (p_stage, p), (c_stage, c) = previous, current
-    assert p.latest and c.latest and p.target and c.target  # noqa: PT018 (parsed windows)
+    p_target, c_target = p.target, c.target  # computed properties: read once
+    assert p.latest and c.latest and p_target and c_target  # noqa: PT018 (parsed windows)
+    if p.earliest is not None and c.latest < p.earliest:
+        return _finding(FindingKind.STAGE_ORDER, Severity.ERROR, previous, current)
+    if c_target < p_target:
+        return _finding(FindingKind.STAGE_ORDER, Severity.WARNING, previous, current)
+    between = procedure[procedure.index(p_stage) + 1 : procedure.index(c_stage) + 1]
+    possible = rules.earliest_completion(p_target, between)
+    days = {"planned_days": (c_target - p_target).days, "needed_days": (possible - p_target).days}
+    if p.earliest is not None and rules.earliest_completion(p.earliest, between) > c.latest:
+        return _finding(FindingKind.TIGHT_SCHEDULE, Severity.ERROR, previous, current, days)
+    if possible > c_target:
+        return _finding(FindingKind.TIGHT_SCHEDULE, Severity.WARNING, previous, current, days)
+    return None
+
+
+def _finding(
+    kind: FindingKind,
+    severity: Severity,
+    previous: tuple[Stage, Window],
+    current: tuple[Stage, Window],
+    days: dict[str, int] | None = None,
+) -> Finding:
+    """A finding on the current stage whose params name both stages (and, for a tight schedule,
+    the days): built only for the pairs that have one, most have none."""
+    (p_stage, p), (c_stage, c) = previous, current
     params: dict[str, Any] = {
         "stage": c_stage.value, "text": c.text, "previous": p_stage.value, "previous_text": p.text,
     }  # fmt: skip
-    if p.earliest is not None and c.latest < p.earliest:
-        return Finding(FindingKind.STAGE_ORDER, Severity.ERROR, c_stage, params)
-    if c.target < p.target:
-        return Finding(FindingKind.STAGE_ORDER, Severity.WARNING, c_stage, params)
-    between = procedure[procedure.index(p_stage) + 1 : procedure.index(c_stage) + 1]
-    possible = rules.earliest_completion(p.target, between)
-    params |= {
-        "planned_days": (c.target - p.target).days,
-        "needed_days": (possible - p.target).days,
-    }
-    if p.earliest is not None and rules.earliest_completion(p.earliest, between) > c.latest:
-        return Finding(FindingKind.TIGHT_SCHEDULE, Severity.ERROR, c_stage, params)
-    if possible > c.target:
-        return Finding(FindingKind.TIGHT_SCHEDULE, Severity.WARNING, c_stage, params)
-    return None
+    return Finding(kind, severity, c_stage, params | (days or {}))
 
 
 def check_plan(initiative: Initiative, rules: ProcedureRules) -> list[Finding]:
