@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from tracker.domain.calendar import ParliamentCalendar
 from tracker.domain.model import Initiative, Span, Stage, Terminal, Window
@@ -90,7 +91,10 @@ def _first_reachable_start(planned: Window, need: date) -> date:
     return planned.earliest or need
 
 
+@lru_cache(maxsize=4096)
 def _computed(lo: date, hi: date) -> Window:
+    # Windows are immutable and many initiatives are expected on the same days (the day after
+    # the as-of day, the next government Friday): one object each, its text written once.
     return Window(f"{lo.isoformat()} – {hi.isoformat()}", lo, hi, (Span(lo, hi),))
 
 
