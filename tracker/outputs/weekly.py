@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import msgspec
 
@@ -201,8 +201,14 @@ def _report(
     events: dict[int, list[Event]],
     changes: dict[int, list[PlanChange]],
 ) -> WeeklyReport:
-    lines = {k.initiative.slug: _initiative_line(k, lang) for k in known}
-    stages = [_stage_line(k, stage, day, lang) for k in known for stage in k.initiative.procedure]
+    # Lines only for the initiatives the summary or the slipped list shows: most are neither.
+    lines = {
+        k.initiative.slug: _initiative_line(k, lang)
+        for k in known
+        if k.judged.status is Status.SLIPPED or (k.judged.slippage_days or 0) > 0
+    }
+    labels = {stage: d.label.get(lang) for stage, d in catalogue().stages.items()}
+    stages = [line for k in known for line in _stage_lines(k, day, labels)]
     slipped = sorted(
         (lines[k.initiative.slug] for k in known if k.judged.status is Status.SLIPPED),
         key=lambda line: (-(line.slippage_days or 0), line.slug),
@@ -292,26 +298,34 @@ def _initiative_line(k: _Known, lang: str) -> InitiativeLine:
     )
 
 
-def _stage_line(k: _Known, stage: Stage, day: date, lang: str) -> StageLine:
-    milestone = k.initiative.milestones[stage]
-    judged = k.judged.stages[stage]
-    baseline = milestone.baseline if milestone.baseline and milestone.baseline.parsed else None
-    return StageLine(
-        slug=k.initiative.slug,
-        title=k.initiative.title,
-        stage=stage.value,
-        stage_label=catalogue().stages[stage].label.get(lang),
-        baseline=_period(milestone.baseline),
-        forecast=_period(k.forecasts.get(stage)),
-        actual=milestone.actual,
-        slippage_days=judged.slippage_days,
-        overdue=judged.overdue,
-        days_overdue=(day - baseline.latest).days
-        if judged.overdue and baseline and baseline.latest
-        else None,
-        status=k.judged.status.value,
-        planned=milestone.planned is not None,
-    )
+def _stage_lines(k: _Known, day: date, labels: dict[Stage, str]) -> list[StageLine]:
+    """A line for every stage of the initiative; `labels` are the stages' in the report's
+    language."""
+    initiative, status = k.initiative, k.judged.status.value
+    lines = []
+    for stage in initiative.procedure:
+        milestone = initiative.milestones[stage]
+        judged = k.judged.stages[stage]
+        baseline = milestone.baseline if milestone.baseline and milestone.baseline.parsed else None
+        lines.append(
+            StageLine(
+                slug=initiative.slug,
+                title=initiative.title,
+                stage=stage.value,
+                stage_label=labels[stage],
+                baseline=_period(milestone.baseline),
+                forecast=_period(k.forecasts.get(stage)),
+                actual=milestone.actual,
+                slippage_days=judged.slippage_days,
+                overdue=judged.overdue,
+                days_overdue=(day - baseline.latest).days
+                if judged.overdue and baseline and baseline.latest
+                else None,
+                status=status,
+                planned=milestone.planned is not None,
+            )
+        )
+    return lines
 
 
 def change_line(initiative: Initiative, entry: Event | PlanChange, lang: str) -> ChangeLine:
@@ -342,7 +356,9 @@ def _changes(
     moment: datetime,
     lang: str,
 ) -> list[ChangeLine]:
-    start, end = week.starts_at, min(moment, week.ends_at)  # the report week's changes only
+    # The report week's changes only. In UTC, as the logs are: comparing times of one time zone
+    # skips looking up Brussels' offset for every entry.
+    start, end = week.starts_at.astimezone(UTC), min(moment, week.ends_at).astimezone(UTC)
     lines = []
     for k in known:
         assert k.initiative.id is not None
