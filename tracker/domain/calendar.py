@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 FRIDAY = 4
 ONE_DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +27,12 @@ class WorkingCalendar:
 
     def __init__(self, is_day_off: Callable[[date], bool]) -> None:
         self._is_day_off = is_day_off
-        # Forecasts and plan checks ask the same few thousand sums (a day plus a minimal
-        # duration) over and over: a weekly report asks tens of thousands. Bounded by the days
-        # that plans and reports name, and the durations of the rules.
+        # Forecasts and plan checks ask the same few thousand questions (a day plus a minimal
+        # duration, the government Friday on or around a day) over and over: a weekly report
+        # asks hundreds of thousands. Bounded by the days that plans and reports name.
         self._sums: dict[tuple[date, int, int], date] = {}
+        self._fridays_after: dict[date, date] = {}
+        self._fridays_before: dict[date, date] = {}
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and not self._is_day_off(day)
@@ -52,17 +55,25 @@ class WorkingCalendar:
         return found
 
     def government_friday_on_or_before(self, day: date) -> date:
-        day -= timedelta(days=(day.weekday() - FRIDAY) % 7)
-        while not self.is_working_day(day):
-            day -= timedelta(days=7)
-        return day
+        found = self._fridays_before.get(day)
+        if found is None:
+            back = -((day.weekday() - FRIDAY) % 7)
+            found = self._fridays_before[day] = self._friday(day + timedelta(days=back), -WEEK)
+        return found
 
     def government_friday_on_or_after(self, day: date) -> date:
         """The Flemish Government meets on Fridays that are working days."""
-        day += timedelta(days=(FRIDAY - day.weekday()) % 7)
-        while not self.is_working_day(day):
-            day += timedelta(days=7)
-        return day
+        found = self._fridays_after.get(day)
+        if found is None:
+            ahead = (FRIDAY - day.weekday()) % 7
+            found = self._fridays_after[day] = self._friday(day + timedelta(days=ahead), WEEK)
+        return found
+
+    def _friday(self, friday: date, step: timedelta) -> date:
+        """`friday` if it is a working day, else the first that is, a `step` at a time."""
+        while not self.is_working_day(friday):
+            friday += step
+        return friday
 
 
 @dataclass(frozen=True, slots=True)
