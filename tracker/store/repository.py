@@ -9,11 +9,14 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, TypeVar
 
+import msgspec
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Select,
+    Text,
     bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -99,11 +102,15 @@ _EVENT_COLUMNS = tuple(f.name for f in fields(Event))
 
 def _children(row_type: type[Base], *columns: str) -> Select[Any]:
     """The rows of a child table for the initiatives `_IDS`: its initiative id first, then the
-    given columns (all when none are given), in order of position."""
+    given columns (all when none are given), in order of position. A window's alternatives come
+    as their stored JSON text: see _shared_window."""
     table = core_table(row_type)
-    chosen = [table.c[name] for name in columns] if columns else list(table.c)
+    chosen = [
+        cast(table.c[name], Text) if name.endswith("_alternatives") else table.c[name]
+        for name in columns
+    ]
     return (
-        select(table.c.initiative_id, *chosen)
+        select(table.c.initiative_id, *(chosen or table.c))
         .where(table.c.initiative_id.in_(_IDS))
         .order_by(table.c.initiative_id, table.c.position)
     )
@@ -137,29 +144,29 @@ def _window_columns(
 
 
 def _window(
-    text: str | None,
-    earliest: date | None,
-    latest: date | None,
-    alternatives: list[list[str | None]] | None,
+    text: str | None, earliest: date | None, latest: date | None, alternatives: str | None
 ) -> Window | None:
-    if text is None:
-        return None
-    return _shared_window(text, earliest, latest, tuple(map(tuple, alternatives or ())))
+    """A window from its columns, the alternatives as stored JSON text."""
+    return None if text is None else _shared_window(text, earliest, latest, alternatives)
 
 
 @lru_cache(maxsize=16384)
 def _shared_window(
-    text: str, earliest: date | None, latest: date | None, alternatives: tuple[tuple[Any, ...], ...]
+    text: str, earliest: date | None, latest: date | None, alternatives: str | None
 ) -> Window:
     """One Window for equal columns. Windows are immutable, and a programme has far fewer of
     them than milestones (the same planning texts, a forecast that is its plan): building each
-    once spared a weekly report most of its objects, and the garbage collector their scans."""
-    spans = tuple(
+    once spared a weekly report most of its objects, and the garbage collector their scans.
+    Keyed by the alternatives' JSON text, a window read again is not even decoded."""
+    return Window(text, earliest, latest, _spans(msgspec.json.decode(alternatives or "null")))
+
+
+def _spans(alternatives: list[list[str | None]] | None) -> tuple[Span, ...]:
+    return tuple(
         Span(date.fromisoformat(e) if e else None, date.fromisoformat(latest_text))
-        for e, latest_text in alternatives
+        for e, latest_text in (alternatives or [])
         if latest_text
     )
-    return Window(text, earliest, latest, spans)
 
 
 def _by_value(members: type[_E]) -> dict[str, _E]:
@@ -213,9 +220,9 @@ class InitiativeRepository:
         findings: dict[int, list[Any]] = {row.id: [] for row in rows}
         for initiative_id, name in connection.execute(_READ_ENTITY_NAMES, {"ids": ids}):
             entities[initiative_id].append(name)
-        for initiative_id, *columns in connection.execute(_READ_MILESTONES, {"ids": ids}):
-            milestone = _milestone(*columns)
-            milestones[initiative_id][milestone.stage] = milestone
+        for row in connection.execute(_READ_MILESTONES, {"ids": ids}):
+            milestone = _milestone(*row[1:])
+            milestones[row[0]][milestone.stage] = milestone
         for statement, into in ((_READ_DEADLINES, deadlines), (_READ_FINDINGS, findings)):
             for child in connection.execute(statement, {"ids": ids}):
                 into[child.initiative_id].append(child)
@@ -582,11 +589,11 @@ def _window_json(window: Window | None) -> dict[str, Any] | None:
 def _window_from_json(raw: dict[str, Any] | None) -> Window | None:
     if raw is None:
         return None
-    return _window(
+    return Window(
         raw["text"],
         date.fromisoformat(raw["earliest"]) if raw["earliest"] else None,
         date.fromisoformat(raw["latest"]) if raw["latest"] else None,
-        raw["alternatives"],
+        _spans(raw["alternatives"]),
     )
 
 
@@ -655,10 +662,21 @@ def _initiative(
     )
 
 
-def _milestone(stage: str, *columns: Any) -> Milestone:
+def _milestone(
+    stage: str,
+    b_text: str | None, b_earliest: date | None, b_latest: date | None, b_alternatives: str | None,
+    f_text: str | None, f_earliest: date | None, f_latest: date | None, f_alternatives: str | None,
+    p_text: str | None, p_earliest: date | None, p_latest: date | None, p_alternatives: str | None,
+    actual: date | None,
+) -> Milestone:  # fmt: skip
     """A milestone from its stage and _MILESTONE_COLUMNS."""
-    baseline, forecast, plan = (_window(*columns[i : i + 4]) for i in (0, 4, 8))
-    return Milestone(_STAGES[stage], baseline, forecast, columns[12], plan)
+    return Milestone(
+        _STAGES[stage],
+        baseline=_window(b_text, b_earliest, b_latest, b_alternatives),
+        forecast=_window(f_text, f_earliest, f_latest, f_alternatives),
+        actual=actual,
+        plan=_window(p_text, p_earliest, p_latest, p_alternatives),
+    )
 
 
 def _plan_change(r: Any) -> PlanChange:
