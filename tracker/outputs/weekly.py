@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import msgspec
 
 from tracker.clock import BRUSSELS
+from tracker.collector import full_collections_postponed
 from tracker.domain.access import Principal
 from tracker.domain.asof import rewind
 from tracker.domain.forecast import entry_into_force, forecast
@@ -166,11 +167,22 @@ def weekly_report(
     moment = report_moment(week, requested, now)
     if entity and not uow.initiatives.entity_names([entity]):
         raise InvalidQuery("entity", f"unknown entity '{entity}'")
+    day = moment.astimezone(BRUSSELS).date()
+    # Every initiative, its logs and what follows from them stay until the report is made: the
+    # collector's full collections, rescanning them again and again, would find nothing.
+    with full_collections_postponed():
+        visible = InitiativeFilter(entity=entity, visible_to=visibility(principal))
+        known, events, changes = _as_of(uow, visible, moment, day)
+        return _report(week, moment, day, lang, entity, known, events, changes)
+
+
+def _as_of(
+    uow: UnitOfWork, visible: InitiativeFilter, moment: datetime, day: date
+) -> tuple[list[_Known], dict[int, list[Event]], dict[int, list[PlanChange]]]:
+    """The initiatives as they stood at `moment`, judged on `day`, and their logs."""
     cat = catalogue()
     completed_by = {stage: d.completed_by for stage, d in cat.stages.items()}
-    initiatives = uow.initiatives.all(
-        InitiativeFilter(entity=entity, visible_to=visibility(principal))
-    )
+    initiatives = uow.initiatives.all(visible)
     ids = [i.id for i in initiatives if i.id is not None]
     events = uow.initiatives.events_of(ids)
     changes = uow.initiatives.plan_changes_of(ids)
@@ -179,7 +191,6 @@ def weekly_report(
     # before the first record is a question the log cannot answer.
     if first_record is not None and moment < first_record:
         raise InvalidQuery("as_of", "lies before any data was recorded")
-    day = moment.astimezone(BRUSSELS).date()
     known: list[_Known] = []
     for snapshot in initiatives:  # read for this report alone: turned back in place, no copy
         assert snapshot.id is not None
@@ -192,7 +203,7 @@ def weekly_report(
         expected = forecast(snapshot, day, forecast_rules(snapshot, cat))
         judged = assess(snapshot, expected, day, entry_into_force(snapshot, expected))
         known.append(_Known(snapshot, expected, judged))
-    return _report(week, moment, day, lang, entity, known, events, changes)
+    return known, events, changes
 
 
 def _report(
