@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from tracker.domain.forecast import CLOSED
 from tracker.domain.model import Initiative, LegalDeadline, Stage, Terminal, Window
 
 
@@ -61,7 +62,7 @@ def assess(
     as_of: date,
     entry_into_force: date | None,
 ) -> Assessment:
-    open_ = initiative.state not in (Terminal.PUBLISHED.value, Terminal.WITHDRAWN.value)
+    open_ = initiative.state not in CLOSED
     stages = {}
     for stage in initiative.procedure:
         milestone = initiative.milestones[stage]
