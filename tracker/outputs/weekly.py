@@ -222,8 +222,8 @@ def _report(
         for k in known
         if k.judged.status is Status.SLIPPED or (k.judged.slippage_days or 0) > 0
     }
-    labels = {stage: d.label.get(lang) for stage, d in catalogue().stages.items()}
-    stages = [line for k in known for line in _stage_lines(k, day, labels)]
+    names = {stage: (stage.value, d.label.get(lang)) for stage, d in catalogue().stages.items()}
+    stages = [line for k in known for line in _stage_lines(k, day, names)]
     slipped = sorted(
         (lines[k.initiative.slug] for k in known if k.judged.status is Status.SLIPPED),
         key=lambda line: (-(line.slippage_days or 0), line.slug),
@@ -313,12 +313,13 @@ def _initiative_line(k: _Known, lang: str) -> InitiativeLine:
     )
 
 
-def _stage_lines(k: _Known, day: date, labels: dict[Stage, str]) -> list[StageLine]:
-    """A line for every stage of the initiative; `labels` are the stages' in the report's
-    language."""
+def _stage_lines(k: _Known, day: date, names: dict[Stage, tuple[str, str]]) -> list[StageLine]:
+    """A line for every stage of the initiative; `names` holds each stage's value and its label
+    in the report's language, looked up once per report."""
     initiative, status = k.initiative, k.judged.status.value
     lines = []
     for stage in initiative.procedure:
+        value, label = names[stage]
         milestone = initiative.milestones[stage]
         judged = k.judged.stages[stage]
         baseline = milestone.baseline if milestone.baseline and milestone.baseline.parsed else None
@@ -326,8 +327,8 @@ def _stage_lines(k: _Known, day: date, labels: dict[Stage, str]) -> list[StageLi
             StageLine(
                 slug=initiative.slug,
                 title=initiative.title,
-                stage=stage.value,
-                stage_label=labels[stage],
+                stage=value,
+                stage_label=label,
                 baseline=_period(milestone.baseline),
                 forecast=_period(k.forecasts.get(stage)),
                 actual=milestone.actual,
