@@ -74,8 +74,13 @@ class InitiativeFilter:
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _ID_BY_SLUG = select(InitiativeRow.id).where(InitiativeRow.slug == bindparam("slug"))
 _FOR_UPDATE_BY_SLUG = _ID_BY_SLUG.with_for_update()
+# The columns _initiative takes, in its order (see _MILESTONE_COLUMNS for why by position).
+_INITIATIVE_COLUMNS = (
+    "id", "slug", "title", "kind", "summary", "advisory_bodies", "state", "held_stage",
+    "policy_area", "source", "is_public", "council_of_state_term", "entry_into_force", "version",
+)  # fmt: skip
 _READ_INITIATIVES = (
-    select(*core_table(InitiativeRow).c)
+    select(*(core_table(InitiativeRow).c[name] for name in _INITIATIVE_COLUMNS))
     .where(InitiativeRow.id.in_(_IDS))
     .order_by(InitiativeRow.id)
 )
@@ -117,8 +122,8 @@ def _children(row_type: type[Base], *columns: str) -> Select[Any]:
 
 
 _READ_MILESTONES = _children(MilestoneRow, "stage", *_MILESTONE_COLUMNS)
-_READ_DEADLINES = _children(LegalDeadlineRow)
-_READ_FINDINGS = _children(FindingRow)
+_READ_DEADLINES = _children(LegalDeadlineRow, "text", "due_on")
+_READ_FINDINGS = _children(FindingRow, "kind", "severity", "stage", "params")
 _READ_EVENTS = (
     select(EventRow.initiative_id, *(core_table(EventRow).c[name] for name in _EVENT_COLUMNS))
     .where(EventRow.initiative_id.in_(_IDS))
@@ -214,21 +219,22 @@ class InitiativeRepository:
             return []
         connection = self.session.connection()
         rows = connection.execute(_READ_INITIATIVES, {"ids": ids}).all()
-        entities: dict[int, list[str]] = {row.id: [] for row in rows}
-        milestones: dict[int, dict[Stage, Milestone]] = {row.id: {} for row in rows}
-        deadlines: dict[int, list[Any]] = {row.id: [] for row in rows}
-        findings: dict[int, list[Any]] = {row.id: [] for row in rows}
+        entities: dict[int, list[str]] = {row[0]: [] for row in rows}
+        milestones: dict[int, dict[Stage, Milestone]] = {row[0]: {} for row in rows}
+        deadlines: dict[int, list[LegalDeadline]] = {row[0]: [] for row in rows}
+        findings: dict[int, list[Finding]] = {row[0]: [] for row in rows}
         for initiative_id, name in connection.execute(_READ_ENTITY_NAMES, {"ids": ids}):
             entities[initiative_id].append(name)
         for row in connection.execute(_READ_MILESTONES, {"ids": ids}):
             milestone = _milestone(*row[1:])
             milestones[row[0]][milestone.stage] = milestone
-        for statement, into in ((_READ_DEADLINES, deadlines), (_READ_FINDINGS, findings)):
-            for child in connection.execute(statement, {"ids": ids}):
-                into[child.initiative_id].append(child)
+        for initiative_id, text, due_on in connection.execute(_READ_DEADLINES, {"ids": ids}):
+            deadlines[initiative_id].append(LegalDeadline(text, due_on))
+        for initiative_id, *columns in connection.execute(_READ_FINDINGS, {"ids": ids}):
+            findings[initiative_id].append(_finding(*columns))
         return [
             _initiative(
-                row, entities[row.id], milestones[row.id], deadlines[row.id], findings[row.id]
+                row, entities[row[0]], milestones[row[0]], deadlines[row[0]], findings[row[0]]
             )
             for row in rows
         ]
@@ -628,38 +634,41 @@ def _initiative(
     row: Any,
     entities: list[str],
     milestones: dict[Stage, Milestone],
-    deadlines: list[Any],
-    findings: list[Any],
+    deadlines: list[LegalDeadline],
+    findings: list[Finding],
 ) -> Initiative:
-    """An initiative from its row, its milestones and its child rows."""
+    """An initiative from its row (_INITIATIVE_COLUMNS), its milestones and its children."""
+    (
+        id_, slug, title, kind, summary, advisory_bodies, state, held_stage, policy_area, source,
+        is_public, council_of_state_term, entry_into_force, version,
+    ) = row  # fmt: skip
     return Initiative(
-        id=row.id,
-        slug=row.slug,
-        title=row.title,
-        kind=_KINDS[row.kind],
-        summary=row.summary,
+        id=id_,
+        slug=slug,
+        title=title,
+        kind=_KINDS[kind],
+        summary=summary,
         entities=entities,
-        advisory_bodies=list(row.advisory_bodies or []),
-        legal_deadlines=[LegalDeadline(d.text, d.due_on) for d in deadlines],
+        advisory_bodies=list(advisory_bodies or []),
+        legal_deadlines=deadlines,
         milestones=milestones,
-        findings=[
-            Finding(
-                _FINDING_KINDS[f.kind],
-                _SEVERITIES[f.severity],
-                _STAGES[f.stage] if f.stage else None,
-                dict(f.params or {}),
-            )
-            for f in findings
-        ],
-        state=row.state,
-        held_stage=_STAGES[row.held_stage] if row.held_stage else None,
-        policy_area=row.policy_area,
-        source=row.source,
-        is_public=row.is_public,
-        council_of_state_term=row.council_of_state_term,
-        entry_into_force=row.entry_into_force,
-        version=row.version,
+        findings=findings,
+        state=state,
+        held_stage=_STAGES[held_stage] if held_stage else None,
+        policy_area=policy_area,
+        source=source,
+        is_public=is_public,
+        council_of_state_term=council_of_state_term,
+        entry_into_force=entry_into_force,
+        version=version,
     )
+
+
+def _finding(kind: str, severity: str, stage: str | None, params: Any) -> Finding:
+    return Finding(
+        _FINDING_KINDS[kind], _SEVERITIES[severity], _STAGES[stage] if stage else None,
+        dict(params or {}),
+    )  # fmt: skip
 
 
 def _milestone(
