@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tracker.store.access import IdempotencyRepository, TokenRepository
 from tracker.store.feeds import FeedRepository
 from tracker.store.repository import InitiativeRepository
+from tracker.store.writer_gate import WriterGate
 
 
 class CommitWatcher:
@@ -50,6 +51,7 @@ class Database:
         path = engine.url.database
         file_sqlite = engine.dialect.name == "sqlite" and path not in (None, "", ":memory:")
         self._watcher = CommitWatcher(path) if file_sqlite and path else None
+        self._gate = WriterGate(path) if file_sqlite and path else None
         # Generations of two databases must never be equal: caches may hold both.
         self._token = uuid.uuid4().hex
         # Called after each commit of a write unit of work, in the committing thread.
@@ -57,11 +59,15 @@ class Database:
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
         session = Session(self._writer if write else self.engine, expire_on_commit=False)
-        return UnitOfWork(session, self._watcher, self._token, self.after_write if write else [])
+        if not write:
+            return UnitOfWork(session, self._watcher, self._token)
+        return UnitOfWork(session, self._watcher, self._token, self.after_write, self._gate)
 
     def dispose(self) -> None:
         if self._watcher is not None:
             self._watcher.close()
+        if self._gate is not None:
+            self._gate.close()
         self.engine.dispose()
 
 
@@ -72,9 +78,11 @@ class UnitOfWork:
         watcher: CommitWatcher | None = None,
         token: str = "",
         after_commit: list[Callable[[], None]] | None = None,
+        gate: WriterGate | None = None,
     ) -> None:
         self.session = session
         self._after_commit = after_commit or []
+        self._gate = gate
         self._watcher = watcher
         self._token = token or uuid.uuid4().hex
         self.initiatives = InitiativeRepository(session)
@@ -83,6 +91,8 @@ class UnitOfWork:
         self.feeds = FeedRepository(session)
 
     def __enter__(self) -> UnitOfWork:
+        if self._gate is not None:
+            self._gate.__enter__()
         return self
 
     def __exit__(
@@ -91,9 +101,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None:
-            self.session.rollback()
-        self.session.close()
+        try:
+            if exc_type is not None:
+                self.session.rollback()
+            self.session.close()
+        finally:
+            if self._gate is not None:
+                self._gate.__exit__()
 
     def generation(self) -> str | None:
         """A value that differs whenever a commit may have changed what this transaction reads
