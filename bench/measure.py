@@ -149,12 +149,12 @@ def _plain_events(database: Database, now: datetime) -> tuple[str, list[PlainEve
     with database.uow() as uow:
         result = feed(uow, "programme", None, audience=frozenset(), lang="nl", now=now)
         initiatives = uow.initiatives.all(InitiativeFilter(visible_to=frozenset()))
+        stored = uow.feeds.stored([i.id for i in initiatives if i.id is not None])
         plain = []
         for initiative in initiatives:
             assert initiative.id is not None
-            stored = uow.feeds.events_of(initiative.id)
             for content in calendar_events(initiative, today):
-                row = stored[content.key]
+                row = stored[initiative.id][content.key]
                 plain.append(
                     PlainEvent(
                         uid=uid(initiative.id, content.key),

@@ -37,7 +37,7 @@ def _klip_events(database: Database) -> dict[str, tuple[int, str]]:
         (initiative_id,) = uow.feeds.initiative_ids([KLIP]).values()
         return {
             key: (row.sequence, row.vevent_nl.replace("\r\n ", ""))  # unfolded
-            for key, row in uow.feeds.events_of(initiative_id).items()
+            for key, row in uow.feeds.stored([initiative_id])[initiative_id].items()
         }
 
 
@@ -147,3 +147,31 @@ def test_requests_that_miss_together_build_a_feed_once(seeded, monkeypatch):
     assert len(builds) == 1
     assert len(answers) == 1  # the same feed for all
     assert next(iter(answers))[1] > 10_000
+
+
+def test_events_built_before_a_newer_change_are_not_stored(seeded, monkeypatch):
+    """The events are built outside the write transaction: a step committed meanwhile makes
+    them out of date, so they are dropped and the next catch-up builds them afresh."""
+    from tracker.services import feed_keeper
+
+    before = _klip_events(seeded)
+    version = _step(seeded, "hold", 1)
+    plans = feed_keeper._plans
+    raced: list[int] = []
+
+    def plans_then_a_step(*args: Any) -> Any:
+        built = plans(*args)
+        if not raced:
+            raced.append(_step(seeded, "resume", version))
+        return built
+
+    monkeypatch.setattr(feed_keeper, "_plans", plans_then_a_step)
+    assert catch_up_feeds(seeded, NOW) == 0
+    assert len(_stale(seeded)) == 1
+    assert _klip_events(seeded) == before  # the events of 'hold' were not stored
+
+    assert catch_up_feeds(seeded, NOW) == 1
+    assert _stale(seeded) == []
+    after = _klip_events(seeded)
+    assert not any("Status: Opgeschort" in text for _, text in after.values())
+    assert all(after[key][0] == before[key][0] for key in before)

@@ -4,29 +4,82 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
+from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.clock import utc_now
-from tracker.services.feeds import sync_stale_feeds
-from tracker.store.uow import Database
+from tracker.services.feeds import event_writes
+from tracker.store.feeds import Behind, EventWrite, StoredEvent
+from tracker.store.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-def catch_up_feeds(database: Database, now: datetime) -> int:
-    """`sync_stale_feeds` in a transaction of its own; returns how many initiatives were behind.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    behind: Behind
+    seen: dict[str, tuple[int, str]]
+    writes: list[EventWrite]
 
-    A read comes first: when nothing is behind, which is nearly always, no write lock is taken
-    and nothing is committed.
+
+def catch_up_feeds(database: Database, now: datetime) -> int:
+    """Bring the stored events of the initiatives that changed up to date; returns how many
+    initiatives were brought up to date.
+
+    The events are built (icalendar, two languages: the larger part of the cost of a step) in a
+    read-only transaction, so that writers need not wait for them; the write transaction only
+    stores those of initiatives and events unchanged since they were read. What changed in
+    between stays behind for the next catch-up, which that change asks for. Within a process,
+    one catch-up at a time: the others then find nothing behind.
     """
-    with database.uow() as uow:
-        if not uow.feeds.stale():
+    with _builder(database):
+        with database.uow() as uow:
+            plans = _plans(uow, now)
+        if not plans:
             return 0
-    with database.uow(write=True) as uow:
-        behind = sync_stale_feeds(uow, now)
-        if behind:
-            uow.commit()
-    return behind
+        with database.uow(write=True) as uow:
+            uow.feeds.lock()
+            current = uow.feeds.stale()
+            candidates = [i for i, plan in plans.items() if current.get(i) == plan.behind]
+            stored = uow.feeds.stored(candidates)
+            ready = [i for i in candidates if _states(stored[i]) == plans[i].seen]
+            uow.feeds.write([write for i in ready for write in plans[i].writes])
+            for initiative_id in ready:
+                uow.feeds.synced(initiative_id, plans[initiative_id].behind.version)
+            if ready:
+                uow.commit()
+        return len(ready)
+
+
+def _plans(uow: UnitOfWork, now: datetime) -> dict[int, _Plan]:
+    stale = uow.feeds.stale()
+    if not stale:  # nearly always: nothing is built and no write lock is taken
+        return {}
+    stored = uow.feeds.stored(list(stale))
+    plans = {}
+    for initiative in uow.initiatives.by_ids(list(stale)):
+        assert initiative.id is not None
+        behind = stale[initiative.id]
+        if initiative.version != behind.version:
+            continue  # it changed while this read (PostgreSQL reads each statement afresh)
+        events = stored[initiative.id]
+        writes = event_writes(initiative, events, now, behind.changed_at)
+        plans[initiative.id] = _Plan(behind, _states(events), writes)
+    return plans
+
+
+def _states(events: dict[str, StoredEvent]) -> dict[str, tuple[int, str]]:
+    return {key: event.state for key, event in events.items()}
+
+
+_BUILDERS: weakref.WeakKeyDictionary[Database, threading.Lock] = weakref.WeakKeyDictionary()
+_BUILDERS_LOCK = threading.Lock()
+
+
+def _builder(database: Database) -> threading.Lock:
+    with _BUILDERS_LOCK:
+        return _BUILDERS.setdefault(database, threading.Lock())
 
 
 class FeedKeeper:

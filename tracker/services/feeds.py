@@ -14,76 +14,90 @@ from tracker.errors import InvalidInput, NotFound
 from tracker.forecasting import assessment
 from tracker.outputs.ical import CANCELLED, LANGS, cancelled, events, short_title, vevent
 from tracker.services.tokens import hash_token
-from tracker.store.feeds import FeedText
+from tracker.store.feeds import EventWrite, FeedText, StoredEvent
 from tracker.store.repository import InitiativeFilter
-from tracker.store.tables import FeedEventRow
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import Label, catalogue
 
 FEED_TOKEN_PREFIX = "wgf_"
 
 
-def sync_stale_feeds(uow: UnitOfWork, now: datetime) -> int:
-    """Bring the stored events of every changed initiative up to date; returns how many
-    initiatives were behind.
-
-    Changes (a step, a re-plan, an edit, a new initiative) leave the events to this: each event
-    is serialized with icalendar in two languages, which cost half of recording a step, and a
-    burst of steps on one initiative needs its events built once. Feeds call it before they are
-    built (api.calendars), and each server process soon after its own changes (FeedKeeper).
-    """
-    uow.feeds.lock()
-    stale = uow.feeds.stale()
-    for initiative in uow.initiatives.by_ids(list(stale)):
-        assert initiative.id is not None
-        sync_feed(uow, initiative, now, changed_at=stale[initiative.id])
-    return len(stale)
-
-
 def sync_feed(
     uow: UnitOfWork, initiative: Initiative, now: datetime, *, changed_at: datetime | None = None
 ) -> int:
-    """Rebuild the stored events of an initiative that changed; returns how many changed.
+    """Rebuild, in this transaction, the stored events of an initiative that changed; returns
+    how many changed. Changes that leave this to later mark the events stale instead
+    (tracker.services.feed_keeper)."""
+    assert initiative.id is not None
+    stored = uow.feeds.stored([initiative.id])[initiative.id]
+    writes = event_writes(initiative, stored, now, changed_at or now)
+    uow.feeds.write(writes)
+    uow.feeds.synced(initiative.id, initiative.version)
+    return len(writes)
+
+
+def event_writes(
+    initiative: Initiative, stored: dict[str, StoredEvent], now: datetime, changed_at: datetime
+) -> list[EventWrite]:
+    """What to write so that the stored events show the initiative as it is now.
 
     SEQUENCE goes up when an event's dates or status change; other changes (a new title) only
     move its DTSTAMP/LAST-MODIFIED, which is `changed_at`: when the initiative changed, not when
     its events were caught up. Events that no longer apply are cancelled.
     """
-    assert initiative.id is not None
-    changed_at = changed_at or now
-    uow.feeds.synced(initiative.id, initiative.version)
-    stored = uow.feeds.events_of(initiative.id)
-    changed = 0
+    initiative_id = initiative.id
+    assert initiative_id is not None
+    writes = []
     wanted = {content.key: content for content in events(initiative, brussels_day(now))}
     for key, content in wanted.items():
         row = stored.get(key)
         if row is not None and row.content_hash == content.content_hash:
             continue
-        if row is None:
-            row = FeedEventRow(initiative_id=initiative.id, key=key, sequence=0)
-            uow.feeds.add(row)
-        elif row.fingerprint != content.fingerprint:
-            row.sequence += 1
-        row.stage = content.stage.value if content.stage else None
-        row.status, row.start, row.end = content.status, content.start, content.end
-        row.fingerprint, row.content_hash = content.fingerprint, content.content_hash
-        row.changed_at = changed_at
-        texts = {
-            lang: vevent(initiative.id, content, lang, sequence=row.sequence, changed_at=changed_at)
+        sequence = 0 if row is None else row.sequence + (row.fingerprint != content.fingerprint)
+        nl, en = (
+            vevent(initiative_id, content, lang, sequence=sequence, changed_at=changed_at)
             for lang in LANGS
-        }
-        row.vevent_nl, row.vevent_en = texts["nl"], texts["en"]
-        changed += 1
+        )
+        writes.append(
+            EventWrite(
+                initiative_id=initiative_id,
+                key=key,
+                new=row is None,
+                stage=content.stage.value if content.stage else None,
+                status=content.status,
+                start=content.start,
+                end=content.end,
+                fingerprint=content.fingerprint,
+                content_hash=content.content_hash,
+                sequence=sequence,
+                changed_at=changed_at,
+                vevent_nl=nl,
+                vevent_en=en,
+            )
+        )
     for key, row in stored.items():
         if key in wanted or row.status == CANCELLED:
             continue
-        row.sequence += 1
-        row.status, row.changed_at = CANCELLED, changed_at
-        row.fingerprint = row.content_hash = f"cancelled-{row.sequence}"
-        row.vevent_nl = cancelled(row.vevent_nl, row.sequence, changed_at)
-        row.vevent_en = cancelled(row.vevent_en, row.sequence, changed_at)
-        changed += 1
-    return changed
+        sequence = row.sequence + 1
+        mark = f"cancelled-{sequence}"
+        writes.append(
+            EventWrite(
+                initiative_id=initiative_id,
+                key=key,
+                new=False,
+                stage=row.stage,
+                status=CANCELLED,
+                start=row.start,
+                end=row.end,
+                fingerprint=mark,
+                content_hash=mark,
+                sequence=sequence,
+                changed_at=changed_at,
+                vevent_nl=cancelled(row.vevent_nl, sequence, changed_at),
+                vevent_en=cancelled(row.vevent_en, sequence, changed_at),
+            )
+        )
+    return writes
 
 
 def create_feed_token(uow: UnitOfWork, *, name: str, entities: list[str], now: datetime) -> str:

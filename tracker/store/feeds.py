@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core_table
@@ -18,6 +18,79 @@ class FeedText:
     changed_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One stored calendar event as it was read; `state` tells whether it changed since."""
+
+    key: str
+    stage: str | None
+    status: str
+    start: date
+    end: date
+    fingerprint: str
+    content_hash: str
+    sequence: int
+    changed_at: datetime
+    vevent_nl: str
+    vevent_en: str
+
+    @property
+    def state(self) -> tuple[int, str]:
+        return self.sequence, self.content_hash
+
+
+@dataclass(frozen=True, slots=True)
+class EventWrite:
+    """The new values of one stored event; `new` when it is to be inserted."""
+
+    initiative_id: int
+    key: str
+    new: bool
+    stage: str | None
+    status: str
+    start: date
+    end: date
+    fingerprint: str
+    content_hash: str
+    sequence: int
+    changed_at: datetime
+    vevent_nl: str
+    vevent_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Behind:
+    """An initiative whose stored events show an older version, and when it last changed."""
+
+    version: int
+    changed_at: datetime
+
+
+_EVENTS = core_table(FeedEventRow)
+_STORED = select(
+    _EVENTS.c.initiative_id,
+    _EVENTS.c.key,
+    _EVENTS.c.stage,
+    _EVENTS.c.status,
+    _EVENTS.c.start,
+    _EVENTS.c.end,
+    _EVENTS.c.fingerprint,
+    _EVENTS.c.content_hash,
+    _EVENTS.c.sequence,
+    _EVENTS.c.changed_at,
+    _EVENTS.c.vevent_nl,
+    _EVENTS.c.vevent_en,
+).where(_EVENTS.c.initiative_id.in_(bindparam("ids", expanding=True)))
+_UPDATE_EVENT = (
+    update(_EVENTS)
+    .where(_EVENTS.c.initiative_id == bindparam("w_initiative_id"))
+    .where(_EVENTS.c.key == bindparam("w_key"))
+)
+_WRITTEN = (
+    *("stage", "status", "start", "end", "fingerprint", "content_hash", "sequence"),
+    *("changed_at", "vevent_nl", "vevent_en"),
+)
+
 # pg_advisory_xact_lock's key for syncing stored events: any constant of this application's own.
 FEED_SYNC = 0x7767705F66656564  # "wgp_feed"
 
@@ -26,14 +99,29 @@ class FeedRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def events_of(self, initiative_id: int) -> dict[str, FeedEventRow]:
-        rows = self.session.scalars(
-            select(FeedEventRow).where(FeedEventRow.initiative_id == initiative_id)
-        )
-        return {row.key: row for row in rows}
+    def stored(self, initiative_ids: Sequence[int]) -> dict[int, dict[str, StoredEvent]]:
+        """The stored events of these initiatives, by initiative and key (none: an empty dict)."""
+        result: dict[int, dict[str, StoredEvent]] = {i: {} for i in initiative_ids}
+        ids = list(initiative_ids)
+        for i in range(0, len(ids), 900):
+            for initiative_id, *values in self.session.execute(_STORED, {"ids": ids[i : i + 900]}):
+                result[initiative_id][values[0]] = StoredEvent(*values)
+        return result
 
-    def add(self, row: FeedEventRow) -> None:
-        self.session.add(row)
+    def write(self, writes: Sequence[EventWrite]) -> None:
+        """Insert the new events and update the others, with Core statements."""
+        added = [
+            _values(w) | {"initiative_id": w.initiative_id, "key": w.key} for w in writes if w.new
+        ]
+        changed = [
+            _values(w) | {"w_initiative_id": w.initiative_id, "w_key": w.key}
+            for w in writes
+            if not w.new
+        ]
+        if added:
+            self.session.execute(insert(_EVENTS), added)
+        if changed:
+            self.session.execute(_UPDATE_EVENT, changed)
 
     def lock(self) -> None:
         """Make concurrent syncs of stored events wait for each other until commit. A SQLite
@@ -42,17 +130,17 @@ class FeedRepository:
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_SYNC})
 
-    def stale(self) -> dict[int, datetime]:
-        """The initiatives whose stored events show an older version than the stored one, with
-        the moment of their latest change."""
-        query = select(InitiativeRow.id, InitiativeRow.updated_at).where(
+    def stale(self) -> dict[int, Behind]:
+        """The initiatives whose stored events show an older version than the stored one."""
+        query = select(InitiativeRow.id, InitiativeRow.version, InitiativeRow.updated_at).where(
             or_(
                 InitiativeRow.feed_version.is_(None),
                 InitiativeRow.feed_version != InitiativeRow.version,
             )
         )
         return {
-            row.id: row.updated_at for row in self.session.execute(query.order_by(InitiativeRow.id))
+            row.id: Behind(row.version, row.updated_at)
+            for row in self.session.execute(query.order_by(InitiativeRow.id))
         }
 
     def synced(self, initiative_id: int, version: int) -> None:
@@ -151,3 +239,7 @@ class FeedRepository:
             select(InitiativeRow.slug, InitiativeRow.id).where(InitiativeRow.slug.in_(slugs))
         )
         return {slug: id_ for slug, id_ in rows}  # noqa: C416 (Row)
+
+
+def _values(write: EventWrite) -> dict[str, object]:
+    return {name: getattr(write, name) for name in _WRITTEN}
