@@ -26,6 +26,7 @@ from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.params import FromPath, QueryParameter
 
+from api.deps import LANG, provide_language
 from api.openapi import FeedOperation
 from api.problems import INVALID
 from tracker.clock import utc_now
@@ -142,14 +143,39 @@ class _Asked:
     kind: str | None
     status: str | None
 
+    def identity(self, audience: frozenset[str]) -> tuple[object, ...]:
+        """What a kept feed is kept under, besides the generation."""
+        return (self.scope, self.key, audience, self.lang, self.kind)
+
+
+async def _answer(
+    request: Request[Any, Any, Any], database: Database, asked: _Asked
+) -> Response[bytes]:
+    """A public feed kept by this worker is answered at once, on the event loop, when the
+    database tells its generation without a query (SQLite); anything else in a thread."""
+    if asked.token is None and asked.status is None:
+        generation = database.known_generation()
+        if generation is not None:
+            served = FEEDS.get((generation, *asked.identity(frozenset())), utc_now())
+            if served is not None:
+                return _conditional(request, served.body, served.modified, served.etag)
+    return await to_thread.run_sync(_serve, request, database, asked)
+
 
 def _serve(
+    request: Request[Any, Any, Any], database: Database, asked: _Asked, *, catch_up: bool = True
+) -> Response[bytes]:
+    with database.uow() as uow:
+        return _serve_in(request, database, uow, asked, catch_up=catch_up)
+
+
+def _serve_in(
     request: Request[Any, Any, Any],
     database: Database,
     uow: UnitOfWork,
     asked: _Asked,
     *,
-    catch_up: bool = True,
+    catch_up: bool,
 ) -> Response[bytes]:
     now = utc_now()
     try:
@@ -159,7 +185,7 @@ def _serve(
         audience = feed_audience(uow, asked.token)
         if asked.kind is not None and asked.kind not in {k.value for k in Kind}:
             raise InvalidInput("kind", "decree or order")
-        identity = (asked.scope, asked.key, audience, asked.lang, asked.kind)
+        identity = asked.identity(audience)
         served = FEEDS.get((generation, *identity), now) if generation is not None else None
         if served is None:
             # One build per feed in a worker: the requests that miss together wait for it.
@@ -170,8 +196,7 @@ def _serve(
                     if catch_up and catch_up_feeds(database, now):
                         # Events were just brought up to date: read them, and the generation,
                         # in a transaction that began afterwards.
-                        with database.uow() as fresh:
-                            return _serve(request, database, fresh, asked, catch_up=False)
+                        return _serve(request, database, asked, catch_up=False)
                     served = _build(uow, asked, audience, now)
                     if generation is not None:
                         FEEDS.put((generation, *identity), served)
@@ -233,14 +258,13 @@ class CalendarController(Controller):
         self,
         request: Request[Any, Any, Any],
         database: NamedDependency[Database],
-        uow: NamedDependency[UnitOfWork],
-        language: NamedDependency[str],
+        lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
     ) -> Response[bytes]:
-        return await to_thread.run_sync(
-            _serve, request, database, uow, _Asked("programme", None, None, language, kind, status)
-        )
+        language = provide_language(request, lang)
+        asked = _Asked("programme", None, None, language, kind, status)
+        return await _answer(request, database, asked)
 
     @route(
         "/calendars/private/{token:str}/programme.ics",
@@ -253,15 +277,14 @@ class CalendarController(Controller):
         self,
         request: Request[Any, Any, Any],
         database: NamedDependency[Database],
-        uow: NamedDependency[UnitOfWork],
-        language: NamedDependency[str],
         token: FromPath[str],
+        lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
     ) -> Response[bytes]:
-        return await to_thread.run_sync(
-            _serve, request, database, uow, _Asked("programme", None, token, language, kind, status)
-        )
+        language = provide_language(request, lang)
+        asked = _Asked("programme", None, token, language, kind, status)
+        return await _answer(request, database, asked)
 
     @route(
         "/calendars/{collection:str}/{name:str}",
@@ -276,16 +299,14 @@ class CalendarController(Controller):
         self,
         request: Request[Any, Any, Any],
         database: NamedDependency[Database],
-        uow: NamedDependency[UnitOfWork],
-        language: NamedDependency[str],
         collection: FromPath[str],
         name: FromPath[str],
+        lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
     ) -> Response[bytes]:
-        return await _scoped(
-            request, database, uow, collection, name, (None, language, kind, status)
-        )
+        language = provide_language(request, lang)
+        return await _scoped(request, database, collection, name, (None, language, kind, status))
 
     @route(
         "/calendars/private/{token:str}/{collection:str}/{name:str}",
@@ -298,23 +319,20 @@ class CalendarController(Controller):
         self,
         request: Request[Any, Any, Any],
         database: NamedDependency[Database],
-        uow: NamedDependency[UnitOfWork],
-        language: NamedDependency[str],
         token: FromPath[str],
         collection: FromPath[str],
         name: FromPath[str],
+        lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
     ) -> Response[bytes]:
-        return await _scoped(
-            request, database, uow, collection, name, (token, language, kind, status)
-        )
+        language = provide_language(request, lang)
+        return await _scoped(request, database, collection, name, (token, language, kind, status))
 
 
 async def _scoped(
     request: Request[Any, Any, Any],
     database: Database,
-    uow: UnitOfWork,
     collection: str,
     name: str,
     rest: tuple[str | None, str, str | None, str | None],
@@ -322,7 +340,7 @@ async def _scoped(
     if collection not in SCOPES or not name.endswith(".ics"):
         return _text(404, "Not found\n")
     asked = _Asked(SCOPES[collection], name.removesuffix(".ics"), *rest)
-    return await to_thread.run_sync(_serve, request, database, uow, asked)
+    return await _answer(request, database, asked)
 
 
 class FeedLink(msgspec.Struct):

@@ -32,16 +32,18 @@ def provide_uow(database: NamedDependency[Database]) -> Generator[UnitOfWork, No
         yield uow
 
 
-def provide_language(
-    request: Request[Any, Any, Any],
-    lang: Annotated[
-        str | None,
-        QueryParameter(
-            pattern="^(nl|en)$",
-            description="Language of labels and messages: nl (default) or en.",
-        ),
-    ] = None,
-) -> str:
+LANG = Annotated[
+    str | None,
+    QueryParameter(
+        pattern="^(nl|en)$",
+        description="Language of labels and messages: nl (default) or en.",
+    ),
+]
+
+
+def provide_language(request: Request[Any, Any, Any], lang: LANG = None) -> str:
+    """?lang=, else Accept-Language. Handlers that must stay light ask for `lang` themselves:
+    a second dependency of theirs would be resolved in a task group of its own."""
     return language(lang or request.headers.get("accept-language"))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +23,8 @@ DOCUMENT_CSP = (
     "form-action 'none'"
 )
 HSTS = "max-age=31536000"
+# As ASGI carries them: every answer passes here, feed polls thousands of times a second.
+_ALWAYS = [(name.lower().encode(), value.encode()) for name, value in ALWAYS.items()]
 
 
 def _policy(path: str) -> str | None:
@@ -40,14 +41,17 @@ def security_headers(app: ASGIApp) -> ASGIApp:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in ALWAYS.items():
-                    headers.setdefault(name, value)
+                headers = list(message.get("headers", ()))
+                present = {name.lower(): value for name, value in headers}
+                headers += [header for header in _ALWAYS if header[0] not in present]
+                extra = []
                 if scope.get("scheme") == "https":
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                    extra.append((b"strict-transport-security", HSTS))
                 policy = _policy(scope["path"])
-                if policy and headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", policy)
+                if policy and present.get(b"content-type", b"").startswith(b"text/html"):
+                    extra.append((b"content-security-policy", policy))
+                headers += [(n, v.encode()) for n, v in extra if n not in present]
+                message["headers"] = headers
             await send(message)
 
         await app(scope, receive, with_headers)

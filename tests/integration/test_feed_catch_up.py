@@ -10,7 +10,10 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
+from litestar.testing import TestClient
+
 from api import calendars
+from api.app import create_app
 from tests.conftest import NOW
 from tracker.domain.access import Principal, Role
 from tracker.services.feed_keeper import FeedKeeper, catch_up_feeds
@@ -138,8 +141,7 @@ def test_requests_that_miss_together_build_a_feed_once(seeded, monkeypatch):
     asked = calendars._Asked("programme", None, None, "nl", None, None)
 
     def get(_: int) -> tuple[str, int]:
-        with seeded.uow() as uow:
-            answer = calendars._serve(request, seeded, uow, asked)
+        answer = calendars._serve(request, seeded, asked)
         return answer.headers["ETag"], len(answer.content)
 
     with ThreadPoolExecutor(8) as pool:
@@ -175,3 +177,22 @@ def test_events_built_before_a_newer_change_are_not_stored(seeded, monkeypatch):
     after = _klip_events(seeded)
     assert not any("Status: Opgeschort" in text for _, text in after.values())
     assert all(after[key][0] == before[key][0] for key in before)
+
+
+def test_a_kept_feed_answers_polls_until_the_next_commit(seeded):
+    """Polls of a kept public feed are answered without a transaction (on SQLite, on the event
+    loop); any commit, by any connection, makes the next poll read the feed afresh."""
+    url = f"/calendars/initiatives/{KLIP}.ics"
+    with TestClient(create_app(seeded)) as client:
+        first = client.get(url)
+        etag = first.headers["etag"]
+        for _ in range(3):
+            poll = client.get(url, headers={"If-None-Match": etag})
+            assert poll.status_code == 304
+            assert poll.headers["x-content-type-options"] == "nosniff"
+            assert poll.headers["etag"] == etag
+        _step(seeded, "hold", 1)  # outside the app: no hook of its own tells it
+        moved = client.get(url, headers={"If-None-Match": etag})
+        assert moved.status_code == 200
+        assert moved.headers["etag"] != etag
+        assert "Status: Opgeschort" in moved.text.replace("\r\n ", "")

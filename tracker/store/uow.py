@@ -53,15 +53,22 @@ class Database:
         self._watcher = CommitWatcher(path) if file_sqlite and path else None
         self._gate = WriterGate(path) if file_sqlite and path else None
         # Generations of two databases must never be equal: caches may hold both.
-        self._token = uuid.uuid4().hex
+        self.token = uuid.uuid4().hex
         # Called after each commit of a write unit of work, in the committing thread.
         self.after_write: list[Callable[[], None]] = []
 
     def uow(self, *, write: bool = False) -> UnitOfWork:
         session = Session(self._writer if write else self.engine, expire_on_commit=False)
         if not write:
-            return UnitOfWork(session, self._watcher, self._token)
-        return UnitOfWork(session, self._watcher, self._token, self.after_write, self._gate)
+            return UnitOfWork(session, self)
+        return UnitOfWork(session, self, self.after_write, self._gate)
+
+    def known_generation(self) -> str | None:
+        """The generation (UnitOfWork.generation) when it is known without a query to a server:
+        on a SQLite file, cheap enough to ask on the event loop. None: ask a unit of work."""
+        if self._watcher is None:
+            return None
+        return f"{self.token}:{self._watcher.version()}"
 
     def dispose(self) -> None:
         if self._watcher is not None:
@@ -75,16 +82,14 @@ class UnitOfWork:
     def __init__(
         self,
         session: Session,
-        watcher: CommitWatcher | None = None,
-        token: str = "",
+        database: Database,
         after_commit: list[Callable[[], None]] | None = None,
         gate: WriterGate | None = None,
     ) -> None:
         self.session = session
         self._after_commit = after_commit or []
         self._gate = gate
-        self._watcher = watcher
-        self._token = token or uuid.uuid4().hex
+        self._database = database
         self.initiatives = InitiativeRepository(session)
         self.tokens = TokenRepository(session)
         self.idempotency = IdempotencyRepository(session)
@@ -118,12 +123,13 @@ class UnitOfWork:
         commit to the file, from any connection or process. PostgreSQL: change_counter, which
         triggers move once per committed transaction that wrote (migration 0007).
         """
-        if self._watcher is not None:
-            return f"{self._token}:{self._watcher.version()}"
+        known = self._database.known_generation()
+        if known is not None:
+            return known
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             counter = connection.exec_driver_sql("SELECT value FROM change_counter").scalar()
-            return f"{self._token}:{counter}"
+            return f"{self._database.token}:{counter}"
         return None
 
     def commit(self) -> None:
