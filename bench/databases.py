@@ -64,6 +64,7 @@ def loaded_sqlite(prog: Programme, work: Path, *, cache: bool) -> tuple[Path, Lo
         finally:
             database.dispose()
         fresh.replace(cached)
+        fresh.with_name(fresh.name + ".writers").unlink(missing_ok=True)  # its writers' turn file
         meta.write_text(json.dumps(asdict(loaded)))
     loaded = Loaded(**json.loads(meta.read_text()))
     copy = work / f"sqlite-{prog.size}.sqlite3"

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from functools import cache
 
 from litestar import Litestar, Response, get
+from litestar.params import FromPath
 
 FLOOR_BYTES = 1024
 
@@ -27,7 +28,7 @@ def fixed_body(size: int) -> bytes:
 
 
 @get("/json/{size:int}")
-async def fixed_json(size: int) -> Response[bytes]:
+async def fixed_json(size: FromPath[int]) -> Response[bytes]:
     return Response(fixed_body(size), media_type="application/json")
 
 
