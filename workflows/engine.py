@@ -7,6 +7,7 @@ returned destination.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,6 +16,11 @@ from transitions import Machine, MachineError
 
 from tracker.domain.model import Initiative, Kind, Terminal
 from workflows.definitions import TransitionDef, WorkflowDef, catalogue
+
+# transitions logs every state change it makes at INFO ("Finished processing state ... exit
+# callbacks"): two lines per step in a server's log, where the event log already records each
+# step with its evidence. Its warnings and errors still show.
+logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 @dataclass(slots=True)
