@@ -76,3 +76,34 @@ def test_the_measurements_and_their_report(tmp_path: Path) -> None:
     svg = (tmp_path / "cost.svg").read_text()
     assert svg.startswith("<svg")
     assert "<polyline" in svg
+
+
+def test_a_loaded_programme_copies_to_postgresql(tmp_path: Path) -> None:
+    """Large programmes reach PostgreSQL as a copy of their SQLite database."""
+    from sqlalchemy import func, select
+
+    from bench.databases import copy_rows
+    from tests.conftest import _postgres
+    from tracker.store import migrate
+    from tracker.store.tables import EventRow, FeedEventRow, InitiativeRow
+
+    source, loaded, _ = loaded_sqlite(programme(5, seed=1), tmp_path, cache=False)
+    for target in _postgres():
+        migrate.upgrade(target.engine)
+        copy_rows(make_engine(sqlite_url(source)), target.engine)
+        reading = make_engine(sqlite_url(source))
+        try:
+            for row in (InitiativeRow, EventRow, FeedEventRow):
+                query = select(func.count()).select_from(row)
+                with reading.connect() as one, target.engine.connect() as other:
+                    assert one.scalar(query) == other.scalar(query) > 0
+        finally:
+            reading.dispose()
+        with target.uow() as uow:
+            before = uow.generation()
+        with target.uow(write=True) as uow:  # the copy's counter still counts
+            uow.feeds.synced(1, 99)
+            uow.commit()
+        with target.uow() as uow:
+            assert uow.generation() != before
+    assert loaded.initiatives == 5
