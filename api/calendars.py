@@ -151,20 +151,36 @@ class _Asked:
 async def _answer(
     request: Request[Any, Any, Any], database: Database, asked: _Asked
 ) -> Response[bytes]:
-    """A public feed kept by this worker is answered at once, on the event loop, when the
-    database tells its generation without a query (SQLite); anything else in a thread."""
-    if asked.token is None and asked.status is None:
-        generation = database.known_generation()
-        if generation is not None:
-            served = FEEDS.get((generation, *asked.identity(frozenset())), utc_now())
-            if served is not None:
-                return _conditional(request, served.body, served.modified, served.etag)
+    """A public feed this worker keeps is answered at once, on the event loop when the database
+    tells its generation without asking a server (SQLite); anything else in a thread."""
+    if database.generation_is_local:
+        kept = _kept(request, database, asked)
+        if kept is not None:
+            return kept
     return await to_thread.run_sync(_serve, request, database, asked)
+
+
+def _kept(
+    request: Request[Any, Any, Any], database: Database, asked: _Asked
+) -> Response[bytes] | None:
+    """The answer from a public feed this worker keeps, without a transaction; None if none."""
+    if asked.token is not None or asked.status is not None:
+        return None
+    generation = database.generation()
+    if generation is None:
+        return None
+    served = FEEDS.get((generation, *asked.identity(frozenset())), utc_now())
+    if served is None:
+        return None
+    return _conditional(request, served.body, served.modified, served.etag)
 
 
 def _serve(
     request: Request[Any, Any, Any], database: Database, asked: _Asked, *, catch_up: bool = True
 ) -> Response[bytes]:
+    kept = _kept(request, database, asked)
+    if kept is not None:
+        return kept
     with database.uow() as uow:
         return _serve_in(request, database, uow, asked, catch_up=catch_up)
 

@@ -383,8 +383,9 @@ def _poll_finding(name: str, runs: list[Run], http: dict[str, Any]) -> str:
         )
     else:
         text += (
-            "On PostgreSQL each poll first reads the change counter, a query in a thread, "
-            "which the floor does not."
+            "On PostgreSQL a poll first reads the change counter: one query on a connection "
+            "each worker keeps open for it, in a thread, because a query on the event loop "
+            "would hold up every request of the worker while the server answers."
         )
     return text
 
@@ -502,8 +503,9 @@ def write_report(results: dict[str, Any], before: dict[str, Any] | None, path: P
             "the write lock (built in a read transaction, stored in a short write), folded "
             "without icalendar's per-character loop; saving only what changed with Core "
             "statements, reading statements built once, SQLite writers taking turns at a gate, "
-            "a per-database change counter for PostgreSQL's caches, kept public feeds answered "
-            "on the event loop (SQLite), and a cheaper weekly report (rewinding initiatives in "
+            "a per-database change counter for PostgreSQL's caches, read on a connection kept "
+            "open for it, kept public feeds answered without a transaction (on the event loop "
+            "with SQLite), and a cheaper weekly report (rewinding initiatives in "
             "place, logs read as plain rows, forecast rules and working-day sums remembered); "
             "`after` is this run. Both runs shared the machine with other work, so compare the "
             "ratios to the floor rather than absolute times.",

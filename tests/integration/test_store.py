@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -28,7 +29,7 @@ from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.repository import InitiativeFilter
 from tracker.store.tables import Base, EventRow, InitiativeRow
-from tracker.store.uow import Database
+from tracker.store.uow import ChangeCounterWatcher, Database
 
 
 def _dump(database: Database) -> dict[str, list[tuple[object, ...]]]:
@@ -294,3 +295,25 @@ def test_every_table_counts_its_changes_on_postgresql(database: Database):
             )
         )
     assert counted == set(Base.metadata.tables) - {"change_counter"}
+
+
+def test_the_generation_outlives_a_lost_connection_on_postgresql(seeded: Database):
+    """PostgreSQL's generation is read on a connection kept open: when the server drops it
+    (a restart, an idle timeout), the next read connects afresh instead of failing."""
+    if seeded.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's generation reads the file")
+    first = seeded.generation()
+    watcher = seeded._watcher
+    assert isinstance(watcher, ChangeCounterWatcher)
+    kept = watcher._connection
+    assert kept is not None
+    pid = kept.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
+    alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+    with seeded.engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        while admin.scalar(alive, {"pid": pid}):  # gone before the next read
+            time.sleep(0.01)
+    assert seeded.generation() == first
+    assert watcher._connection is not kept
+    token_for(seeded, "after the drop", "viewer")
+    assert seeded.generation() != first

@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from tracker.store.access import IdempotencyRepository, TokenRepository
@@ -17,9 +18,12 @@ from tracker.store.repository import InitiativeRepository
 from tracker.store.writer_gate import WriterGate
 
 
-class CommitWatcher:
+class DataVersionWatcher:
     """A SQLite connection of its own that never writes: its PRAGMA data_version changes with
-    every commit to the database file, by any connection of any process."""
+    every commit to the database file, by any connection of any process. No server to ask:
+    cheap enough for the event loop (`local`)."""
+
+    local = True
 
     def __init__(self, path: str) -> None:
         self._path = path
@@ -42,6 +46,43 @@ class CommitWatcher:
                 self._connection = None
 
 
+class ChangeCounterWatcher:
+    """A PostgreSQL connection of its own, outside any transaction: change_counter moves once
+    per committed transaction that wrote, by any connection of any process (migration 0007).
+    One query on a connection kept open, instead of a pool checkout and a transaction."""
+
+    local = False
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        with self._lock:
+            try:
+                return self._read()
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                self._connection = None  # the server closed it: once more, on a new one
+                return self._read()
+
+    def _read(self) -> int:
+        if self._connection is None:
+            connection = self._engine.connect()
+            self._connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return int(
+            self._connection.exec_driver_sql("SELECT value FROM change_counter").scalar_one()
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
 class Database:
     """An engine and the units of work over it."""
 
@@ -50,7 +91,11 @@ class Database:
         self._writer = engine.execution_options(sqlite_immediate=True)
         path = engine.url.database
         file_sqlite = engine.dialect.name == "sqlite" and path not in (None, "", ":memory:")
-        self._watcher = CommitWatcher(path) if file_sqlite and path else None
+        self._watcher: DataVersionWatcher | ChangeCounterWatcher | None = None
+        if file_sqlite and path:
+            self._watcher = DataVersionWatcher(path)
+        elif engine.dialect.name == "postgresql":
+            self._watcher = ChangeCounterWatcher(engine)
         self._gate = WriterGate(path) if file_sqlite and path else None
         # Generations of two databases must never be equal: caches may hold both.
         self.token = uuid.uuid4().hex
@@ -63,12 +108,20 @@ class Database:
             return UnitOfWork(session, self)
         return UnitOfWork(session, self, self.after_write, self._gate)
 
-    def known_generation(self) -> str | None:
-        """The generation (UnitOfWork.generation) when it is known without a query to a server:
-        on a SQLite file, cheap enough to ask on the event loop. None: ask a unit of work."""
-        if self._watcher is None:
-            return None
-        return f"{self.token}:{self._watcher.version()}"
+    def generation(self) -> str | None:
+        """A value that differs whenever a commit may have changed what a transaction that
+        begins afterwards reads (None: unknown on this database, an in-memory SQLite).
+
+        SQLite: the data_version of a connection that never writes, which moves with every
+        commit to the file, from any connection or process. PostgreSQL: change_counter, which
+        triggers move once per committed transaction that wrote (migration 0007).
+        """
+        return None if self._watcher is None else f"{self.token}:{self._watcher.version()}"
+
+    @property
+    def generation_is_local(self) -> bool:
+        """Whether `generation` asks no server, so that the event loop may ask it."""
+        return self._watcher is not None and self._watcher.local
 
     def dispose(self) -> None:
         if self._watcher is not None:
@@ -115,22 +168,9 @@ class UnitOfWork:
                 self._gate.__exit__()
 
     def generation(self) -> str | None:
-        """A value that differs whenever a commit may have changed what this transaction reads
-        (None: unknown on this database). Call it before anything else of the transaction, so
-        that what is read afterwards is at least as new.
-
-        SQLite: the data_version of a connection that never writes, which moves with every
-        commit to the file, from any connection or process. PostgreSQL: change_counter, which
-        triggers move once per committed transaction that wrote (migration 0007).
-        """
-        known = self._database.known_generation()
-        if known is not None:
-            return known
-        connection = self.session.connection()
-        if connection.dialect.name == "postgresql":
-            counter = connection.exec_driver_sql("SELECT value FROM change_counter").scalar()
-            return f"{self._database.token}:{counter}"
-        return None
+        """Database.generation; call it before anything else of the transaction, so that what
+        is read afterwards is at least as new."""
+        return self._database.generation()
 
     def commit(self) -> None:
         self.session.commit()
