@@ -98,7 +98,7 @@ class Database:
             self._watcher = ChangeCounterWatcher(engine)
         self._gate = WriterGate(path) if file_sqlite and path else None
         # Generations of two databases must never be equal: caches may hold both.
-        self.token = uuid.uuid4().hex
+        self._token = uuid.uuid4().hex
         # Called after each commit of a write unit of work, in the committing thread.
         self.after_write: list[Callable[[], None]] = []
 
@@ -116,7 +116,7 @@ class Database:
         commit to the file, from any connection or process. PostgreSQL: change_counter, which
         triggers move once per committed transaction that wrote (migration 0007).
         """
-        return None if self._watcher is None else f"{self.token}:{self._watcher.version()}"
+        return None if self._watcher is None else f"{self._token}:{self._watcher.version()}"
 
     @property
     def generation_is_local(self) -> bool:
