@@ -10,7 +10,7 @@ from datetime import datetime
 
 from tracker.clock import utc_now
 from tracker.services.feeds import event_writes
-from tracker.store.feeds import Behind, EventWrite, StoredEvent
+from tracker.store.feeds import Behind, EventWrite
 from tracker.store.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ def catch_up_feeds(database: Database, now: datetime) -> int:
             uow.feeds.lock()
             current = uow.feeds.stale()
             candidates = [i for i, plan in plans.items() if current.get(i) == plan.behind]
-            stored = uow.feeds.stored(candidates)
-            ready = [i for i in candidates if _states(stored[i]) == plans[i].seen]
+            states = uow.feeds.states(candidates)
+            ready = [i for i in candidates if states[i] == plans[i].seen]
             uow.feeds.write([write for i in ready for write in plans[i].writes])
             for initiative_id in ready:
                 uow.feeds.synced(initiative_id, plans[initiative_id].behind.version)
@@ -65,12 +65,9 @@ def _plans(uow: UnitOfWork, now: datetime) -> dict[int, _Plan]:
             continue  # it changed while this read (PostgreSQL reads each statement afresh)
         events = stored[initiative.id]
         writes = event_writes(initiative, events, now, behind.changed_at)
-        plans[initiative.id] = _Plan(behind, _states(events), writes)
+        seen = {key: event.state for key, event in events.items()}
+        plans[initiative.id] = _Plan(behind, seen, writes)
     return plans
-
-
-def _states(events: dict[str, StoredEvent]) -> dict[str, tuple[int, str]]:
-    return {key: event.state for key, event in events.items()}
 
 
 _BUILDERS: weakref.WeakKeyDictionary[Database, threading.Lock] = weakref.WeakKeyDictionary()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tracker.clock import brussels_day
@@ -58,45 +58,36 @@ def event_writes(
             vevent(initiative_id, content, lang, sequence=sequence, changed_at=changed_at)
             for lang in LANGS
         )
-        writes.append(
-            EventWrite(
-                initiative_id=initiative_id,
-                key=key,
-                new=row is None,
-                stage=content.stage.value if content.stage else None,
-                status=content.status,
-                start=content.start,
-                end=content.end,
-                fingerprint=content.fingerprint,
-                content_hash=content.content_hash,
-                sequence=sequence,
-                changed_at=changed_at,
-                vevent_nl=nl,
-                vevent_en=en,
-            )
+        event = StoredEvent(
+            key=key,
+            stage=content.stage.value if content.stage else None,
+            status=content.status,
+            start=content.start,
+            end=content.end,
+            fingerprint=content.fingerprint,
+            content_hash=content.content_hash,
+            sequence=sequence,
+            changed_at=changed_at,
+            vevent_nl=nl,
+            vevent_en=en,
         )
+        writes.append(EventWrite(initiative_id, event, new=row is None))
     for key, row in stored.items():
         if key in wanted or row.status == CANCELLED:
             continue
         sequence = row.sequence + 1
         mark = f"cancelled-{sequence}"
-        writes.append(
-            EventWrite(
-                initiative_id=initiative_id,
-                key=key,
-                new=False,
-                stage=row.stage,
-                status=CANCELLED,
-                start=row.start,
-                end=row.end,
-                fingerprint=mark,
-                content_hash=mark,
-                sequence=sequence,
-                changed_at=changed_at,
-                vevent_nl=cancelled(row.vevent_nl, sequence, changed_at),
-                vevent_en=cancelled(row.vevent_en, sequence, changed_at),
-            )
+        event = replace(
+            row,
+            status=CANCELLED,
+            fingerprint=mark,
+            content_hash=mark,
+            sequence=sequence,
+            changed_at=changed_at,
+            vevent_nl=cancelled(row.vevent_nl, sequence, changed_at),
+            vevent_en=cancelled(row.vevent_en, sequence, changed_at),
         )
+        writes.append(EventWrite(initiative_id, event, new=False))
     return writes
 
 

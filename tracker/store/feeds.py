@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from tracker.store.repository import chunks
 from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core_table
 
 
@@ -20,7 +22,7 @@ class FeedText:
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One stored calendar event as it was read; `state` tells whether it changed since."""
+    """One stored calendar event of an initiative, as read or as it is to be written."""
 
     key: str
     stage: str | None
@@ -36,26 +38,17 @@ class StoredEvent:
 
     @property
     def state(self) -> tuple[int, str]:
+        """What tells whether it changed since it was read (FeedRepository.states)."""
         return self.sequence, self.content_hash
 
 
 @dataclass(frozen=True, slots=True)
 class EventWrite:
-    """The new values of one stored event; `new` when it is to be inserted."""
+    """An initiative's event to store; `new` when it is to be inserted."""
 
     initiative_id: int
-    key: str
+    event: StoredEvent
     new: bool
-    stage: str | None
-    status: str
-    start: date
-    end: date
-    fingerprint: str
-    content_hash: str
-    sequence: int
-    changed_at: datetime
-    vevent_nl: str
-    vevent_en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,28 +60,19 @@ class Behind:
 
 
 _EVENTS = core_table(FeedEventRow)
-_STORED = select(
-    _EVENTS.c.initiative_id,
-    _EVENTS.c.key,
-    _EVENTS.c.stage,
-    _EVENTS.c.status,
-    _EVENTS.c.start,
-    _EVENTS.c.end,
-    _EVENTS.c.fingerprint,
-    _EVENTS.c.content_hash,
-    _EVENTS.c.sequence,
-    _EVENTS.c.changed_at,
-    _EVENTS.c.vevent_nl,
-    _EVENTS.c.vevent_en,
-).where(_EVENTS.c.initiative_id.in_(bindparam("ids", expanding=True)))
+_EVENT_FIELDS = tuple(f.name for f in fields(StoredEvent))
+_BY_INITIATIVES = _EVENTS.c.initiative_id.in_(bindparam("ids", expanding=True))
+_STORED = select(_EVENTS.c.initiative_id, *(_EVENTS.c[name] for name in _EVENT_FIELDS)).where(
+    _BY_INITIATIVES
+)
+_STATES = select(
+    _EVENTS.c.initiative_id, _EVENTS.c.key, _EVENTS.c.sequence, _EVENTS.c.content_hash
+).where(_BY_INITIATIVES)
+# An UPDATE's own parameters may not share a column's name.
 _UPDATE_EVENT = (
     update(_EVENTS)
     .where(_EVENTS.c.initiative_id == bindparam("w_initiative_id"))
     .where(_EVENTS.c.key == bindparam("w_key"))
-)
-_WRITTEN = (
-    *("stage", "status", "start", "end", "fingerprint", "content_hash", "sequence"),
-    *("changed_at", "vevent_nl", "vevent_en"),
 )
 
 # pg_advisory_xact_lock's key for syncing stored events: any constant of this application's own.
@@ -102,19 +86,26 @@ class FeedRepository:
     def stored(self, initiative_ids: Sequence[int]) -> dict[int, dict[str, StoredEvent]]:
         """The stored events of these initiatives, by initiative and key (none: an empty dict)."""
         result: dict[int, dict[str, StoredEvent]] = {i: {} for i in initiative_ids}
-        ids = list(initiative_ids)
-        for i in range(0, len(ids), 900):
-            for initiative_id, *values in self.session.execute(_STORED, {"ids": ids[i : i + 900]}):
-                result[initiative_id][values[0]] = StoredEvent(*values)
+        for initiative_id, *values in self._rows(_STORED, initiative_ids):
+            result[initiative_id][values[0]] = StoredEvent(*values)
         return result
+
+    def states(self, initiative_ids: Sequence[int]) -> dict[int, dict[str, tuple[int, str]]]:
+        """`StoredEvent.state` of every stored event of these initiatives, without their texts."""
+        result: dict[int, dict[str, tuple[int, str]]] = {i: {} for i in initiative_ids}
+        for initiative_id, key, sequence, content_hash in self._rows(_STATES, initiative_ids):
+            result[initiative_id][key] = (sequence, content_hash)
+        return result
+
+    def _rows(self, query: Select[Any], initiative_ids: Sequence[int]) -> Iterator[Any]:
+        for chunk in chunks(list(initiative_ids)):
+            yield from self.session.execute(query, {"ids": chunk})
 
     def write(self, writes: Sequence[EventWrite]) -> None:
         """Insert the new events and update the others, with Core statements."""
-        added = [
-            _values(w) | {"initiative_id": w.initiative_id, "key": w.key} for w in writes if w.new
-        ]
+        added = [{**asdict(w.event), "initiative_id": w.initiative_id} for w in writes if w.new]
         changed = [
-            _values(w) | {"w_initiative_id": w.initiative_id, "w_key": w.key}
+            {**asdict(w.event), "w_initiative_id": w.initiative_id, "w_key": w.event.key}
             for w in writes
             if not w.new
         ]
@@ -167,11 +158,10 @@ class FeedRepository:
         recent (a withdrawn initiative disappears from feeds 30 days after)."""
         column = FeedEventRow.vevent_en if lang == "en" else FeedEventRow.vevent_nl
         result: list[FeedText] = []
-        ids = list(initiative_ids)
-        for i in range(0, len(ids), 900):
+        for chunk in chunks(list(initiative_ids)):
             query = (
                 select(column, FeedEventRow.changed_at, FeedEventRow.status)
-                .where(FeedEventRow.initiative_id.in_(ids[i : i + 900]))
+                .where(FeedEventRow.initiative_id.in_(chunk))
                 .order_by(FeedEventRow.initiative_id, FeedEventRow.start, FeedEventRow.key)
             )
             if stage is not None:
@@ -239,7 +229,3 @@ class FeedRepository:
             select(InitiativeRow.slug, InitiativeRow.id).where(InitiativeRow.slug.in_(slugs))
         )
         return {slug: id_ for slug, id_ in rows}  # noqa: C416 (Row)
-
-
-def _values(write: EventWrite) -> dict[str, object]:
-    return {name: getattr(write, name) for name in _WRITTEN}

@@ -248,7 +248,7 @@ class InitiativeRepository:
 
     def by_ids(self, ids: list[int]) -> list[Initiative]:
         result: list[Initiative] = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             result += self._read(chunk)
         return result
 
@@ -481,7 +481,7 @@ class InitiativeRepository:
         """A log's rows for many initiatives, in id order, as plain rows: building an ORM object
         per entry cost most of reading the logs for a weekly report."""
         connection = self.session.connection()
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             yield from connection.execute(log, {"ids": chunk})
 
     def append_event(self, initiative: Initiative, event: Event) -> None:
@@ -720,6 +720,6 @@ def _event(r: Any) -> Event:
     )
 
 
-def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+def chunks(ids: list[int], size: int = 900) -> list[list[int]]:
     """Keeps IN lists under SQLite's limit on bound parameters."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]
