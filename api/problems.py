@@ -16,6 +16,7 @@ from litestar.openapi import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from tracker.errors import (
+    Busy,
     Forbidden,
     InvalidInput,
     InvalidQuery,
@@ -180,6 +181,9 @@ def describe(exc: TrackerError, lang: str) -> Described | None:
             exc.code.replace("_", "-"),
             extra={"rule": exc.code, "state": exc.state, "allowed_events": exc.allowed},
         )
+    if isinstance(exc, Busy):
+        # The writers ahead of it are done within seconds, or the database is stuck.
+        return Described(503, str(exc), "database-busy", headers={"Retry-After": "5"})
     if isinstance(exc, InvalidQuery):
         return Described(400, str(exc), "invalid-request", exc.field, exc.reason, "query")
     if isinstance(exc, InvalidInput):
@@ -246,6 +250,7 @@ WRITE_PROBLEMS = {
     422: _spec("Content that cannot be used (the field is named), or a reused Idempotency-Key"),
     428: _spec("If-Match is missing"),
     429: _spec("Too many changes from this token: wait Retry-After seconds"),
+    503: _spec("The database stayed busy with other changes: nothing was written, retry"),
 }
 # Creating names no existing version (If-Match) and no initiative that could be missing.
 CREATE_PROBLEMS = {s: spec for s, spec in WRITE_PROBLEMS.items() if s not in {404, 409, 412, 428}}

@@ -68,3 +68,12 @@ class InvalidInput(TrackerError):
 
 class InvalidQuery(InvalidInput):
     """400: a query parameter (a week, an as-of moment) that cannot be used."""
+
+
+class Busy(TrackerError):
+    """503: the database stayed busy with other writers for longer than a writer waits; the
+    same request may be sent again (nothing was written)."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"the database was busy with other changes for {waited:.0f} s; retry")
+        self.waited = waited

@@ -26,6 +26,7 @@ from tests.conftest import BACKENDS, ROOT, token_for
 from tests.problems import assert_problem
 from tests.server import TRACKER, seeded_database_url, serve
 from tracker.store.uow import Database
+from tracker.store.writer_gate import WriterGate
 
 KLIP = "decreet-klip-gipod-verordening"
 DETAIL = f"/api/initiatives/{KLIP}"
@@ -119,6 +120,25 @@ def test_a_stale_if_match_is_412_with_the_current_version(client, anna, write):
         assert problem["type"] == "urn:wetgevingsplanner:problem:stale-version"
         assert response.headers["etag"] == '"2"'
     assert _snapshot(client) == before
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_a_write_kept_waiting_by_other_writers_is_503_and_writes_nothing(
+    seeded, client, anna, write, monkeypatch
+):
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers wait on row locks, not on a writers' turn")
+    monkeypatch.setattr(WriterGate, "WAIT", 0.2)
+    before = _snapshot(client)
+    method, path, body = WRITES[write]
+    with seeded.uow(write=True):  # another writer holding its turn for longer than WAIT
+        response = client.request(method, path, json=body, headers={**anna, "If-Match": '"1"'})
+    problem = assert_problem(response, 503)
+    assert problem["type"] == "urn:wetgevingsplanner:problem:database-busy"
+    assert response.headers["retry-after"] == "5"
+    assert _snapshot(client) == before
+    retried = client.request(method, path, json=body, headers={**anna, "If-Match": '"1"'})
+    assert retried.status_code in (200, 201), retried.text
 
 
 # Not one strong ETag: refused with 400 by the If-Match parser, even when the version inside is

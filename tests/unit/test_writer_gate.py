@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from tracker.store.writer_gate import WriterGate, WriterTimeout
+from tracker.errors import Busy
+from tracker.store.writer_gate import WriterGate
 
 
 def test_a_second_gate_on_the_same_file_waits_for_the_first(tmp_path):
@@ -68,13 +69,13 @@ def test_a_writer_that_waits_too_long_is_refused(tmp_path, monkeypatch):
         thread.start()
         thread.join(5)
     assert len(refused) == 1
-    assert isinstance(refused[0], WriterTimeout)
+    assert isinstance(refused[0], Busy)
     with gate:  # the refusal left the gate as it was
         pass
     gate.close()
 
 
 def _enter(gate: WriterGate, refused: list[BaseException]) -> None:
-    with pytest.raises(WriterTimeout) as caught, gate:
+    with pytest.raises(Busy) as caught, gate:
         pass
     refused.append(caught.value)

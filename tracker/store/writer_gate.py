@@ -6,9 +6,7 @@ import fcntl
 import os
 import threading
 
-
-class WriterTimeout(RuntimeError):
-    """Another writer held the database for longer than a writer waits."""
+from tracker.errors import Busy
 
 
 class WriterGate:
@@ -31,7 +29,7 @@ class WriterGate:
 
     def __enter__(self) -> WriterGate:
         if not self._turn.acquire(timeout=self.WAIT):
-            raise WriterTimeout(f"another writer held the database for {self.WAIT:.0f} s")
+            raise Busy(self.WAIT)
         try:
             if self._fd is None or self._pid != os.getpid():
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
