@@ -197,16 +197,20 @@ class InitiativeRepository:
     def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
         """The initiative; `for_update` locks its row (PostgreSQL) until the transaction ends
         and remembers what was read, so that `save` writes only what changed."""
-        if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
-            return None
-        by_slug = _FOR_UPDATE_BY_SLUG if for_update else _ID_BY_SLUG
-        found = self._read(list(self.session.connection().scalars(by_slug, {"slug": slug})))
+        found = self._read(self._ids_by_slug(slug, for_update=for_update))
         if not found:
             return None
         if for_update:
             assert found[0].id is not None
             self._read_for_update[found[0].id] = _Columns.of(found[0])
         return found[0]
+
+    def _ids_by_slug(self, slug: str, *, for_update: bool = False) -> list[int]:
+        """The initiative's id, if any, as a list for the readers by ids."""
+        if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
+            return []
+        by_slug = _FOR_UPDATE_BY_SLUG if for_update else _ID_BY_SLUG
+        return list(self.session.connection().scalars(by_slug, {"slug": slug}))
 
     def _read(self, ids: list[int]) -> list[Initiative]:
         """The initiatives with these ids, in order of id, read as plain rows.
@@ -330,43 +334,27 @@ class InitiativeRepository:
         )
 
     def events(self, slug: str) -> list[Event]:
-        if "\x00" in slug:
-            return []
-        rows = self.session.scalars(
-            select(EventRow)
-            .join(InitiativeRow)
-            .where(InitiativeRow.slug == slug)
-            .order_by(EventRow.id)
-        )
-        return [_event(r) for r in rows]
+        return [e for entries in self.events_of(self._ids_by_slug(slug)).values() for e in entries]
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, initiative: Initiative, *, now: datetime) -> None:
+        columns = _Columns.of(initiative)
         row = InitiativeRow(
             slug=initiative.slug,
-            title=initiative.title,
             kind=initiative.kind.value,
-            summary=initiative.summary,
-            state=initiative.state,
-            held_stage=initiative.held_stage.value if initiative.held_stage else None,
-            advisory_bodies=list(initiative.advisory_bodies),
             policy_area=initiative.policy_area,
             source=initiative.source,
-            is_public=initiative.is_public,
-            council_of_state_term=initiative.council_of_state_term,
-            entry_into_force=initiative.entry_into_force,
             created_at=now,
             updated_at=now,
+            **columns.initiative,
         )
         row.entity_links = [
             InitiativeEntityRow(entity=self._entity(name), position=i)
-            for i, name in enumerate(initiative.entities)
+            for i, name in enumerate(columns.entities)
         ]
-        row.milestones = [_milestone_row(m) for m in initiative.milestones.values()]
-        row.deadlines = [
-            LegalDeadlineRow(**v) for v in _deadline_values(initiative.legal_deadlines)
-        ]
-        row.findings = [FindingRow(**v) for v in _finding_values(initiative.findings)]
+        row.milestones = [MilestoneRow(**values) for values in columns.milestones.values()]
+        row.deadlines = [LegalDeadlineRow(**values) for values in columns.deadlines]
+        row.findings = [FindingRow(**values) for values in columns.findings]
         self.session.add(row)
         self.session.flush()
         initiative.id = row.id
@@ -386,7 +374,10 @@ class InitiativeRepository:
             .values(**after.initiative, updated_at=now, version=initiative.version + 1)
         )
         if written.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleVersion(initiative.version, -1)
+            current = self.session.scalar(
+                select(table.c.version).where(table.c.id == initiative.id)
+            )
+            raise StaleVersion(initiative.version, current or 0)
         if after.entities != before.entities:
             self._replace(InitiativeEntityRow, initiative.id, [
                 {"entity_id": self._entity(name).id, "position": i}
@@ -455,13 +446,8 @@ class InitiativeRepository:
         )
 
     def plan_changes(self, slug: str) -> list[PlanChange]:
-        rows = self.session.scalars(
-            select(PlanChangeRow)
-            .join(InitiativeRow)
-            .where(InitiativeRow.slug == slug)
-            .order_by(PlanChangeRow.id)
-        )
-        return [_plan_change(r) for r in rows]
+        ids = self._ids_by_slug(slug)
+        return [c for changes in self.plan_changes_of(ids).values() for c in changes]
 
     def plan_changes_of(self, ids: list[int]) -> dict[int, list[PlanChange]]:
         """The plan changes of many initiatives, by initiative id, oldest first."""
@@ -626,10 +612,6 @@ def _milestone_values(m: Milestone) -> dict[str, Any]:
     }
 
 
-def _milestone_row(m: Milestone) -> MilestoneRow:
-    return MilestoneRow(**_milestone_values(m))
-
-
 def _initiative(
     row: Any,
     entities: list[str],
@@ -689,7 +671,7 @@ def _milestone(
 
 
 def _plan_change(r: Any) -> PlanChange:
-    """A plan change from its row: an ORM object or a plain row with the same column names."""
+    """A plan change from its row (_READ_PLAN_CHANGES)."""
     return PlanChange(
         stage=_STAGES[r.stage],
         recorded_at=r.recorded_at,
@@ -702,21 +684,6 @@ def _plan_change(r: Any) -> PlanChange:
         baseline_before=_window_from_json(r.before.get("baseline")),
         baseline_after=_window_from_json(r.after.get("baseline")),
         added=not r.before.get("planned", True),
-    )
-
-
-def _event(r: Any) -> Event:
-    """An event from its row: an ORM object or a plain row with the same column names."""
-    return Event(
-        r.name,
-        r.occurred_on,
-        r.recorded_at,
-        r.actor,
-        r.from_state,
-        r.to_state,
-        r.reference,
-        r.note,
-        r.details,
     )
 
 
