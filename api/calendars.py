@@ -178,9 +178,10 @@ def _kept(
 def _serve(
     request: Request[Any, Any, Any], database: Database, asked: _Asked, *, catch_up: bool = True
 ) -> Response[bytes]:
-    kept = _kept(request, database, asked)
-    if kept is not None:
-        return kept
+    if not database.generation_is_local:  # else _answer asked already, on the event loop
+        kept = _kept(request, database, asked)
+        if kept is not None:
+            return kept
     with database.uow() as uow:
         return _serve_in(request, database, uow, asked, catch_up=catch_up)
 

@@ -24,7 +24,6 @@ from bench.report import write_report
 from tracker.clock import utc_now
 from tracker.domain.access import Role
 from tracker.domain.model import Stage
-from tracker.services.feed_keeper import catch_up_feeds
 from tracker.services.tokens import create_token
 from tracker.store.db import make_engine
 from tracker.store.repository import InitiativeFilter
@@ -166,7 +165,6 @@ def _measure(
     figures: dict[str, Any] = {}
     try:
         now = utc_now()
-        catch_up_feeds(database, now)  # the loading's last steps leave their events to this
         figures.update(measure.forecast_refresh(database, now))
         _say(f"{label}: refresh {figures['refresh_first_s']:.2f} s")
         figures.update(measure.weekly(database, now))
