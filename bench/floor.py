@@ -42,10 +42,9 @@ def create_app() -> Litestar:
 
 
 def serve(argv: Sequence[str] | None = None) -> None:
-    """Run the floor app exactly as tracker.cli runs the tracker (same uvicorn settings)."""
-    import uvicorn
-
-    from tracker.server import NoDelayH11Protocol
+    """Run the floor app exactly as tracker.cli runs the tracker (same workers and protocol)."""
+    from tracker.server import NoDelayH11Protocol, ServerSettings
+    from tracker.server import serve as run
 
     parser = argparse.ArgumentParser(prog="python -m bench.floor")
     parser.add_argument("--host", default="127.0.0.1")
@@ -56,15 +55,8 @@ def serve(argv: Sequence[str] | None = None) -> None:
         help="uvicorn's own HTTP protocol, as tracker serve had it before TCP_NODELAY",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    uvicorn.run(
-        "bench.floor:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        http="h11" if args.uvicorn_protocol else NoDelayH11Protocol,
-    )
+    http = "h11" if args.uvicorn_protocol else NoDelayH11Protocol
+    run(ServerSettings("bench.floor:create_app", args.host, args.port, args.workers, http))
 
 
 # -- the feed floor ----------------------------------------------------------------------------

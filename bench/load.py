@@ -1,9 +1,9 @@
 """HTTP under load: the real server and the floor server, wrk for reads, asyncio for writes.
 
-Both servers run as in production (`tracker serve --workers N`; the floor with the same uvicorn
-settings). wrk (one thread, C) drives the reads so that the load generator takes as little of
-the machine as possible; the transition POSTs need a fresh ETag per request, which a small
-asyncio client over raw keep-alive connections keeps track of.
+Both servers run as in production (`tracker serve --workers N`; the floor through the same
+`tracker.server.serve`). wrk (one thread, C) drives the reads so that the load generator takes
+as little of the machine as possible; the transition POSTs need a fresh ETag per request, which
+a small asyncio client over raw keep-alive connections keeps track of.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -96,6 +97,31 @@ def floor_server(workers: int, log: Path, *, uvicorn_protocol: bool = False) -> 
     return server(command + (["--uvicorn-protocol"] if uvicorn_protocol else []), {}, log)
 
 
+def connections_per_worker(port: int) -> dict[int, int]:
+    """How many established connections to `port` each process holds (Linux's /proc), so that
+    a run shows whether the kernel spread the load generator's connections over the workers."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                local_port, state, inode = (
+                    int(fields[1].rsplit(":", 1)[1], 16),
+                    fields[3],
+                    fields[9],
+                )
+                if local_port == port and state == "01":  # 01: ESTABLISHED
+                    inodes.add(f"socket:[{inode}]")
+    counts: dict[int, int] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with suppress(OSError):
+            fds = Path("/proc", pid, "fd")
+            held = sum(1 for fd in fds.iterdir() if os.readlink(fd) in inodes)
+            if held:
+                counts[int(pid)] = held
+    return counts
+
+
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
@@ -157,6 +183,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int  # socket errors and answers with another status than expected
+    spread: list[int] = field(default_factory=list)  # connections per worker, most first
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -165,7 +192,25 @@ class LoadResult:
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
             "errors": self.errors,
+            "connections_per_worker": self.spread,
         }
+
+
+@contextmanager
+def spread_while(base: str, seconds: float) -> Iterator[list[int]]:
+    """Connections per worker, counted once in the middle of a load of `seconds` (the first
+    second at most); the list is filled when the block ends."""
+    port = int(base.rsplit(":", 1)[1])
+    counts: list[int] = []
+    timer = threading.Timer(
+        min(1.0, seconds / 2),
+        lambda: counts.extend(sorted(connections_per_worker(port).values(), reverse=True)),
+    )
+    timer.start()
+    try:
+        yield counts
+    finally:
+        timer.join()
 
 
 def wrk(
@@ -192,12 +237,13 @@ def wrk(
         file.write(script)
     try:
         command = [WRK, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
-        output = subprocess.run(
-            [*command, "--timeout", "60s", "-s", file.name, base],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        with spread_while(base, seconds) as spread:
+            output = subprocess.run(
+                [*command, "--timeout", "60s", "-s", file.name, base],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
     finally:
         os.unlink(file.name)
     line = next(x for x in output.splitlines() if x.startswith("RESULT "))
@@ -208,6 +254,7 @@ def wrk(
         p50_ms=raw["p50_us"] / 1000,
         p99_ms=raw["p99_us"] / 1000,
         errors=raw["socket_errors"] + raw["unexpected"],
+        spread=spread,
     )
 
 
@@ -229,6 +276,7 @@ class PostLoad:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    spread: list[int] = field(default_factory=list)
 
     def result(self) -> LoadResult:
         ok = self.statuses.get(201, 0)
@@ -239,6 +287,7 @@ class PostLoad:
             p50_ms=statistics.median(ordered) * 1000,
             p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
             errors=sum(n for status, n in self.statuses.items() if status != 201),
+            spread=self.spread,
         )
 
 
@@ -313,7 +362,8 @@ def transition_posts(
         )
         load.seconds = time.perf_counter() - started
 
-    asyncio.run(run())
+    with spread_while(base, seconds) as load.spread:
+        asyncio.run(run())
     return load
 
 

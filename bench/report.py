@@ -211,8 +211,9 @@ def _http(results: dict[str, Any], backend: str) -> list[str]:
     if not runs:
         return []
     lines = [
-        "| endpoint | N | requests/s | p50 | p99 | × floor | requests | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | N | requests/s | p50 | p99 | × floor | requests | errors | connections "
+        "per worker |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         http = r["figures"]["http"]
@@ -227,7 +228,8 @@ def _http(results: dict[str, Any], backend: str) -> list[str]:
                 ratio = "–"
             lines.append(
                 f"| {label} | {_n(r['size'])} | {m['rps']:,.0f} | {m['p50_ms']:.1f} ms | "
-                f"{m['p99_ms']:.1f} ms | {ratio} | {m['requests']:,} | {m['errors']} |"
+                f"{m['p99_ms']:.1f} ms | {ratio} | {m['requests']:,} | {m['errors']} | "
+                f"{'/'.join(map(str, m.get('connections_per_worker', []))) or '?'} |"
             )
     lines.append("")
     for r in runs:
@@ -544,7 +546,9 @@ METHOD = """## How each figure is measured
   poll, and the floor app's 1 KB answer, called as ASGI apps directly on their event loop (no
   HTTP, no client), 2,000 calls, best of three; rate limits off, as in the load tests.
 - **HTTP under load**: `tracker serve --workers W` and the floor app (`bench/floor.py`, a Litestar
-  app run by the same uvicorn call with the same workers and log level) on 127.0.0.1; wrk
+  app run by the same `tracker.server.serve` with the same workers, protocol and log level) on
+  127.0.0.1; each worker listens on a socket of its own (SO_REUSEPORT), and the connections
+  each worker holds are counted once, a second into each load, from /proc. wrk
   (1 thread, 16 connections; 4 for the full feed, whose request count is also capped) for the
   reads; latencies are wrk's. The floor is measured before and after the tracker's tests and
   averaged. The initiative list is compared with the 1 KB floor (the target) and with a floor

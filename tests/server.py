@@ -106,4 +106,16 @@ def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1
     )
     stack.callback(stop, process)
     base = f"http://127.0.0.1:{port}"
-    return Served(base, process, log, wait_until_healthy(process, base, log))
+    served = Served(base, process, log, wait_until_healthy(process, base, log))
+    if workers > 1:  # /health answers once one worker does; each has connections waiting
+        wait_until_logged(served, f"All {workers} workers are serving")
+    return served
+
+
+def wait_until_logged(served: Served, line: str, times: int = 1) -> None:
+    """Fails the test if `line` is not in the server's log `times` times within 30 s."""
+    deadline = time.monotonic() + 30
+    while served.log.read_text().count(line) < times:
+        if time.monotonic() > deadline or served.process.poll() is not None:
+            pytest.fail(f"the server did not log {line!r}:\n{served.log.read_text()}")
+        time.sleep(0.1)

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -117,9 +117,28 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default=os.environ.get("TRACKER_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("TRACKER_PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=1)
+    # A string default goes through `type` too, so a bad TRACKER_PORT is refused like --port.
+    serve.add_argument(
+        "--port", type=_whole(0, 65535), default=os.environ.get("TRACKER_PORT", "8000")
+    )
+    serve.add_argument(
+        "--workers", type=_whole(1, 64), default=1,
+        help="processes, each with its own socket on the port (default: 1)",
+    )  # fmt: skip
     return parser
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is not between {low} and {high}")
+        return number
+
+    return parse
 
 
 def _annex_parse(args: argparse.Namespace) -> None:
@@ -280,23 +299,16 @@ def _restore(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from tracker.server import NoDelayH11Protocol
+    from tracker.server import ServeError, ServerSettings, serve
 
     print(
         f"Wetgevingsplanner on http://{args.host}:{args.port}/ "
         f"(API: http://{args.host}:{args.port}/api/initiatives, docs: /schema)"
     )
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        http=NoDelayH11Protocol,
-    )
+    try:
+        serve(ServerSettings("api.app:create_app", args.host, args.port, workers=args.workers))
+    except ServeError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def run(argv: Sequence[str] | None = None) -> None:
