@@ -309,9 +309,12 @@ def test_the_generation_outlives_a_lost_connection_on_postgresql(seeded: Databas
     assert kept is not None
     pid = kept.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
     alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
-    with seeded.engine.connect() as admin:
+    # Autocommit: a transaction would see one snapshot of pg_stat_activity all along.
+    with seeded.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
         admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        deadline = time.monotonic() + 10
         while admin.scalar(alive, {"pid": pid}):  # gone before the next read
+            assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
             time.sleep(0.01)
     assert seeded.generation() == first
     assert watcher._connection is not kept
