@@ -11,11 +11,13 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from api import calendars
 from api.app import create_app
 from tests.conftest import NOW
 from tracker.domain.access import Principal, Role
+from tracker.services import feed_keeper
 from tracker.services.feed_keeper import FeedKeeper, catch_up_feeds
 from tracker.services.feeds import feed
 from tracker.services.steps import record_event
@@ -196,3 +198,43 @@ def test_a_kept_feed_answers_polls_until_the_next_commit(seeded):
         assert moved.status_code == 200
         assert moved.headers["etag"] != etag
         assert "Status: Opgeschort" in moved.text.replace("\r\n ", "")
+
+
+def test_a_catch_up_stores_a_few_initiatives_per_write_transaction(seeded, monkeypatch):
+    """SQLite's other writers wait while one is stored: a long catch-up must not hold them up."""
+    with seeded.uow(write=True) as uow:
+        uow.session.execute(text("UPDATE initiative SET feed_version = NULL"))
+        uow.commit()
+    stale = _stale(seeded)
+    assert len(stale) > 4
+    commits: list[int] = []
+    seeded.after_write.append(lambda: commits.append(1))
+    monkeypatch.setattr(feed_keeper, "STORED_TOGETHER", 2)
+    try:
+        assert catch_up_feeds(seeded, NOW) == len(stale)
+    finally:
+        seeded.after_write.clear()
+    assert len(commits) == (len(stale) + 1) // 2
+    assert _stale(seeded) == []
+
+
+def test_the_feed_keeper_waits_for_a_burst_to_end_but_not_forever(seeded, monkeypatch):
+    runs: list[float] = []
+    monkeypatch.setattr(feed_keeper, "catch_up_feeds", lambda *_: runs.append(time.monotonic()))
+    keeper = FeedKeeper(seeded)
+    keeper.DELAY, keeper.LONGEST = 0.2, 1.0
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 2.5:  # a commit every 50 ms: never quiet
+            keeper.poke()
+            time.sleep(0.05)
+        stopped_poking = time.monotonic()
+        time.sleep(0.6)
+    finally:
+        keeper.stop()
+    during = [t - started for t in runs if t < stopped_poking]
+    assert 2 <= len(during) <= 3, during  # once per LONGEST, not once per commit, nor never
+    assert all(t >= 0.9 for t in during[:1]), during
+    after = [t for t in runs if t >= stopped_poking]
+    assert len(after) == 1  # the last burst is caught up once it is quiet
+    assert after[0] - stopped_poking < 0.5

@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from tracker.store.repository import chunks
 from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core_table
@@ -97,7 +98,7 @@ class FeedRepository:
             result[initiative_id][key] = (sequence, content_hash)
         return result
 
-    def _rows(self, query: Select[Any], initiative_ids: Sequence[int]) -> Iterator[Any]:
+    def _rows(self, query: Executable, initiative_ids: Sequence[int]) -> Iterator[Any]:
         for chunk in chunks(list(initiative_ids)):
             yield from self.session.execute(query, {"ids": chunk})
 
@@ -121,18 +122,21 @@ class FeedRepository:
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_SYNC})
 
-    def stale(self) -> dict[int, Behind]:
-        """The initiatives whose stored events show an older version than the stored one."""
+    def stale(self, initiative_ids: Sequence[int] | None = None) -> dict[int, Behind]:
+        """The initiatives (all, or of these) whose stored events show an older version than
+        the stored one."""
         query = select(InitiativeRow.id, InitiativeRow.version, InitiativeRow.updated_at).where(
             or_(
                 InitiativeRow.feed_version.is_(None),
                 InitiativeRow.feed_version != InitiativeRow.version,
             )
         )
-        return {
-            row.id: Behind(row.version, row.updated_at)
-            for row in self.session.execute(query.order_by(InitiativeRow.id))
-        }
+        if initiative_ids is None:
+            rows: Iterator[Any] = iter(self.session.execute(query.order_by(InitiativeRow.id)))
+        else:
+            by_ids = query.where(InitiativeRow.id.in_(bindparam("ids", expanding=True)))
+            rows = self._rows(by_ids, initiative_ids)
+        return {row.id: Behind(row.version, row.updated_at) for row in rows}
 
     def synced(self, initiative_id: int, version: int) -> None:
         """The stored events now show `version`. A plain UPDATE: through the ORM it would bump
