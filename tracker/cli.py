@@ -301,6 +301,12 @@ def _restore(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     from tracker.server import ServeError, ServerSettings, serve
 
+    # Workers over an older schema would answer every request with a 500.
+    db = _database()
+    try:
+        _require_schema(db)
+    finally:
+        db.dispose()
     print(
         f"Wetgevingsplanner on http://{args.host}:{args.port}/ "
         f"(API: http://{args.host}:{args.port}/api/initiatives, docs: /schema)"

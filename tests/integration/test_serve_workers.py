@@ -107,9 +107,10 @@ def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
 def test_a_taken_port_is_refused_in_one_line(tmp_path: Path, workers: int) -> None:
     """SO_REUSEPORT would let a second server quietly share the port; it is refused instead."""
     with ExitStack() as stack:
-        served = _served(stack, tmp_path, workers=2)
+        url = seeded_database_url(stack, "sqlite", tmp_path)
+        served = serve(stack, url, tmp_path, workers=2)
         port = served.base.rsplit(":", 1)[1]
-        env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}"}
+        env = {**os.environ, "TRACKER_DATABASE_URL": url}
         second = subprocess.run(
             [TRACKER, "serve", "--port", port, "--workers", str(workers)],
             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
@@ -162,3 +163,14 @@ def test_one_worker_serves_in_its_own_process(tmp_path: Path) -> None:
         # uvicorn re-raises the SIGTERM once it has shut down cleanly.
         assert served.process.returncode == -signal.SIGTERM
         assert "Application shutdown complete." in served.log.read_text()
+
+
+def test_a_database_without_the_current_schema_is_refused_before_serving(tmp_path: Path) -> None:
+    """Served, every request would be a 500 ("no such table"); it is one line instead."""
+    env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    run = subprocess.run([TRACKER, "serve", "--port", str(free_port())], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 1
+    assert run.stderr == (
+        "tracker: error: the database schema is not up to date: run 'tracker db upgrade' first\n"
+    )
