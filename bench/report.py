@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from tracker.services.feed_keeper import STORED_TOGETHER, FeedKeeper
+
 Run = dict[str, Any]
 
 # (key in a run's figures, label): what grows with N, in seconds.
@@ -288,8 +290,8 @@ def _post_under_load(
         f"Under load the POSTs reached {post['rps']:.0f}/s (p99 {post['p99_ms']:.0f} ms) on "
         f"{cores} cores, where the step alone would allow {cores / step:.0f}/s and the step with "
         f"a rebuild of its initiative's events {cores / (step + catch_up):.0f}/s: the clients "
-        "step many initiatives, each of which is rebuilt once per 5 s at most, and each request "
-        "adds its HTTP and JSON work. "
+        f"step many initiatives, each of which is rebuilt once per {FeedKeeper.LONGEST:g} s at "
+        "most, and each request adds its HTTP and JSON work. "
     )
     if backend == "sqlite":
         text += (
@@ -297,8 +299,9 @@ def _post_under_load(
             "whole transaction: reading the initiative and its log, the workflow, the forecast, "
             "writing and the commit (synchronous=FULL: the write-ahead log reaches the disk "
             "before the answer), while the other threads of its process compete for the GIL. "
-            "The catch-up builds events in a read transaction and stores 16 initiatives per "
-            "write transaction, so it holds that lock only briefly."
+            "The catch-up builds events in a read transaction and stores "
+            f"{STORED_TOGETHER} initiatives per write transaction, so it holds that lock only "
+            "briefly."
         )
     return text
 
@@ -329,7 +332,8 @@ def _findings(results: dict[str, Any]) -> list[str]:
                 "second before any HTTP work. The calendar events are no longer rebuilt in the "
                 "request: a step only marks the initiative's events as behind, and a background "
                 "thread (or the next feed request) brings them up to date once commits pause "
-                "for 0.5 s, and at least every 5 s during a stream of steps, at "
+                f"for {FeedKeeper.DELAY:g} s, and at least every {FeedKeeper.LONGEST:g} s during a "
+                "stream of steps, at "
                 f"{catch_up * 1000:.1f} ms of CPU per initiative. "
                 + _post_under_load(figures, step, catch_up, backend, cores)
             )

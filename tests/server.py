@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,10 +113,21 @@ def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1
     return served
 
 
-def wait_until_logged(served: Served, line: str, times: int = 1) -> None:
-    """Fails the test if `line` is not in the server's log `times` times within 30 s."""
+def wait_until(served: Served, condition: Callable[[], bool], what: str) -> None:
+    """Fails the test, with the server's log, if `condition` does not hold within 30 s."""
     deadline = time.monotonic() + 30
-    while served.log.read_text().count(line) < times:
-        if time.monotonic() > deadline or served.process.poll() is not None:
-            pytest.fail(f"the server did not log {line!r}:\n{served.log.read_text()}")
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within 30 s; the server's log:\n{served.log.read_text()}")
         time.sleep(0.1)
+
+
+def wait_until_logged(served: Served, line: str, times: int = 1) -> None:
+    """Fails the test if the server stops, or has not logged `line` `times` times in 30 s."""
+
+    def logged() -> bool:
+        if served.process.poll() is not None:
+            pytest.fail(f"the server exited before it logged {line!r}:\n{served.log.read_text()}")
+        return served.log.read_text().count(line) >= times
+
+    wait_until(served, logged, f"the server did not log {line!r}")

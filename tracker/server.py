@@ -75,11 +75,12 @@ def serve(settings: ServerSettings) -> None:
     if several and not hasattr(socket, "SO_REUSEPORT"):
         raise ServeError("several workers need SO_REUSEPORT, which this system lacks")
     _config(settings)  # logging, as the workers will have it
-    # Another server listening with SO_REUSEPORT would quietly share the port with ours: a
-    # plain bind first refuses a taken port, and fixes the port that "0" picks for all workers.
-    host, port = _claim(settings)
-    settings = replace(settings, port=port)
+    if several:
+        # Another server listening with SO_REUSEPORT would quietly share the port with ours: a
+        # plain bind first refuses a taken port, and fixes the port "0" picks for all workers.
+        settings = replace(settings, port=_claim(settings))
     sockets = [_listen(settings, shared=several) for _ in range(settings.workers)]
+    host, port = sockets[0].getsockname()[:2]
     logger.info(
         "Listening on http://%s:%d with %d worker(s)",
         f"[{host}]" if ":" in host else host, port, settings.workers,
@@ -90,10 +91,10 @@ def serve(settings: ServerSettings) -> None:
         _run_worker(settings, sockets[0])
 
 
-def _claim(settings: ServerSettings) -> tuple[str, int]:
+def _claim(settings: ServerSettings) -> int:
     with _bound(settings, shared=False) as probe:
-        host, port = probe.getsockname()[:2]
-        return host, port
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _listen(settings: ServerSettings, *, shared: bool) -> socket.socket:

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.server import (
     seeded_database_url,
     serve,
     stop,
+    wait_until,
     wait_until_logged,
 )  # fmt: skip
 
@@ -51,14 +51,6 @@ def _served(stack: ExitStack, folder: Path, workers: int) -> Served:
     return serve(stack, seeded_database_url(stack, "sqlite", folder), folder, workers=workers)
 
 
-def _wait_for(served: Served, condition: Callable[[], bool], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out; the server's log:\n{served.log.read_text()}")
-        time.sleep(0.1)
-
-
 def test_connections_are_spread_over_the_workers(tmp_path: Path) -> None:
     with ExitStack() as stack:
         served = _served(stack, tmp_path, workers=2)
@@ -82,7 +74,11 @@ def test_a_dead_worker_is_replaced_and_a_stop_ends_them_all(tmp_path: Path) -> N
         assert len(first) == 2
         victim = min(first)
         os.kill(victim, signal.SIGKILL)
-        _wait_for(served, lambda: len(_workers(supervisor) - {victim}) == 2)
+        wait_until(
+            served,
+            lambda: len(_workers(supervisor) - {victim}) == 2,
+            "no worker replaced the killed one",
+        )
         wait_until_logged(served, "All 2 workers are serving", times=2)
         with httpx.Client(base_url=served.base) as client:
             for _ in range(20):  # new connections, over both sockets
@@ -100,7 +96,11 @@ def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
         workers = _workers(served.process.pid)
         served.process.kill()
         served.process.wait(timeout=10)
-        _wait_for(served, lambda: not any(Path("/proc", str(pid)).exists() for pid in workers))
+        wait_until(
+            served,
+            lambda: not any(Path("/proc", str(pid)).exists() for pid in workers),
+            "the workers outlived their supervisor",
+        )
 
 
 @pytest.mark.parametrize("workers", [1, 2])
