@@ -25,6 +25,7 @@ from api.reports import ReportController
 from api.schemas import Health
 from api.workflows import WorkflowController
 from tracker.outputs.templating import environment
+from tracker.outputs.weekly import ReportMemo
 from tracker.services.feed_keeper import FeedKeeper
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
@@ -76,7 +77,9 @@ def create_app(database: Database | None = None) -> Litestar:
         ),
         dependencies=DEPENDENCIES,
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
-        state=State({"database": db, "limits": Limits.from_environment()}),
+        state=State(
+            {"database": db, "limits": Limits.from_environment(), "report_memo": ReportMemo()}
+        ),
         middleware=[security_headers, rate_limits],
         on_shutdown=shutdown,
         request_max_body_size=MAX_BODY_BYTES,

@@ -16,6 +16,7 @@ from api.problems import PreconditionRequired
 from tracker.domain.access import ANONYMOUS, Principal
 from tracker.errors import Unauthenticated
 from tracker.i18n import language
+from tracker.outputs.weekly import ReportMemo
 from tracker.services.tokens import authenticate
 from tracker.store.uow import Database, UnitOfWork
 
@@ -25,6 +26,12 @@ ETAG = re.compile(r'^\s*"(\d{1,18})"\s*$')
 def provide_database(state: State) -> Database:
     database: Database = state.database
     return database
+
+
+def provide_report_memo(state: State) -> ReportMemo:
+    """What the app's weekly reports worked out and what still holds of it."""
+    memo: ReportMemo = state.report_memo
+    return memo
 
 
 def provide_uow(database: NamedDependency[Database]) -> Generator[UnitOfWork, None, None]:
@@ -109,6 +116,7 @@ def provide_idempotency_key(
 DEPENDENCIES = {
     "database": Provide(provide_database, sync_to_thread=False),
     "uow": Provide(provide_uow),
+    "report_memo": Provide(provide_report_memo, sync_to_thread=False),
     "language": Provide(provide_language, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=True),
     "expected_version": Provide(provide_expected_version, sync_to_thread=False),

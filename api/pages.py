@@ -30,7 +30,7 @@ from tracker.outputs.page_text import TEXT
 from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
 from tracker.outputs.render import TEXT as REPORT_TEXT
 from tracker.outputs.timeline import STATUS_SHAPES
-from tracker.outputs.weekly import weekly_report
+from tracker.outputs.weekly import ReportMemo, weekly_report
 from tracker.services.history import history
 from tracker.services.initiatives import (
     find_initiatives,
@@ -295,6 +295,7 @@ class PageController(Controller):
         uow: NamedDependency[UnitOfWork],
         database: NamedDependency[Database],
         language: NamedDependency[str],
+        report_memo: NamedDependency[ReportMemo],
         week: FromQuery[str | None] = None,
         entity: FromQuery[str | None] = None,
     ) -> Template:
@@ -309,7 +310,7 @@ class PageController(Controller):
         try:
             report = weekly_report(
                 uow, iso_week, principal=principal, now=utc_now(), requested=None,
-                entity=entity or None, lang=language,
+                entity=entity or None, lang=language, memo=report_memo,
             )  # fmt: skip
         except InvalidQuery:  # a week before anything was recorded
             error = PageError(400, TEXT[language]["report"], TEXT[language]["week_without_data"])

@@ -15,7 +15,7 @@ from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.errors import InvalidQuery
 from tracker.outputs.render import MEDIA_TYPES, render
-from tracker.outputs.weekly import WeeklyReport, weekly_report
+from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
 from tracker.store.uow import UnitOfWork
 from tracker.weeks import IsoWeek, parse_moment
 
@@ -45,6 +45,7 @@ class ReportController(Controller):
         uow: NamedDependency[UnitOfWork],
         language: NamedDependency[str],
         principal: NamedDependency[Principal],
+        report_memo: NamedDependency[ReportMemo],
         week: Annotated[
             str | None,
             QueryParameter(
@@ -83,6 +84,7 @@ class ReportController(Controller):
             requested=requested,
             entity=entity,
             lang=language,
+            memo=report_memo,
         )
         headers = {"Content-Language": language}
         if format == "csv":

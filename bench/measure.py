@@ -6,6 +6,7 @@ peak memory is measured in a separate run under tracemalloc, which slows Python 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import statistics
 import time
@@ -28,7 +29,7 @@ from tracker.outputs.feeds import calendar
 from tracker.outputs.ical import events as calendar_events
 from tracker.outputs.ical import uid
 from tracker.outputs.render import render
-from tracker.outputs.weekly import weekly_report
+from tracker.outputs.weekly import ReportMemo, weekly_report
 from tracker.services.feed_keeper import catch_up_feeds
 from tracker.services.feeds import feed
 from tracker.services.forecasts import refresh_all
@@ -59,6 +60,18 @@ def peak_mb(action: Callable[[], object]) -> float:
     finally:
         tracemalloc.stop()
     return peak / 1e6
+
+
+def held_mb(action: Callable[[], object]) -> float:
+    """The memory allocated by Python while `action` ran that is still held after it, in MB."""
+    tracemalloc.start()
+    try:
+        action()
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return held / 1e6
 
 
 def repeats_for(size: int) -> int:
@@ -93,13 +106,17 @@ def forecast_refresh(database: Database, now: datetime) -> Figures:
 
 
 def weekly(database: Database, now: datetime) -> Figures:
-    """This week's report for a coordinator (everything), built and rendered as JSON and HTML."""
+    """This week's report for a coordinator (everything), built and rendered as JSON and HTML:
+    first with a new memo (the first report of a day, or of a new server), then with the memo a
+    server keeps from its earlier reports (nothing changed in between)."""
     week = IsoWeek.of(brussels_day(now))
 
-    def build(fmt: str) -> Callable[[], str]:
+    def build(fmt: str, memo: ReportMemo | None = None) -> Callable[[], str]:
         def run() -> str:
             with database.uow() as uow:
-                report = weekly_report(uow, week, principal=SYSTEM, now=now)
+                report = weekly_report(
+                    uow, week, principal=SYSTEM, now=now, memo=memo or ReportMemo()
+                )
             return render(report, fmt)
 
         return run
@@ -108,8 +125,12 @@ def weekly(database: Database, now: datetime) -> Figures:
     repeats = repeats_for(_count(database))
     for fmt in ("json", "html"):
         figures[f"report_{fmt}_s"] = best_of(build(fmt), repeats)
+        kept = ReportMemo()
+        build(fmt, kept)()
+        figures[f"report_{fmt}_kept_s"] = best_of(build(fmt, kept), repeats)
         figures[f"report_{fmt}_bytes"] = len(build(fmt)().encode())
         figures[f"report_{fmt}_mb"] = peak_mb(build(fmt))
+    figures["report_memo_mb"] = held_mb(build("json", ReportMemo()))
     return figures
 
 

@@ -46,7 +46,8 @@ def test_the_measurements_and_their_report(tmp_path: Path) -> None:
         }
     finally:
         database.dispose()
-    timed = ("refresh_first_s", "report_json_s", "report_html_s", "feed_s", "feed_floor_s",
+    timed = ("refresh_first_s", "report_json_s", "report_html_s", "report_json_kept_s",
+             "report_html_kept_s", "report_memo_mb", "feed_s", "feed_floor_s",
              "feed_304_s", "feed_get_s", "list_cpu_s", "detail_cpu_s", "step_cpu_s",
              "events_catch_up_cpu_s")  # fmt: skip
     for key in timed:

@@ -34,7 +34,7 @@ from tracker.cli import main
 from tracker.clock import today
 from tracker.domain.access import Principal, Role
 from tracker.outputs.render import FORMATS, render
-from tracker.outputs.weekly import WeeklyReport, weekly_report
+from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
 from tracker.services.importing import seed
 from tracker.services.initiatives import InitiativeEdit, edit_initiative
 from tracker.services.planning import replan, window_from
@@ -197,11 +197,13 @@ def _report(
     entity: str | None = None,
     lang: str = "nl",
     principal: Principal = READER,
+    memo: ReportMemo | None = None,
 ) -> WeeklyReport:
     with database.uow() as uow:
         return weekly_report(
-            uow, week, principal=principal, now=now, requested=requested, entity=entity, lang=lang
-        )
+            uow, week, principal=principal, now=now, requested=requested, entity=entity,
+            lang=lang, memo=memo,
+        )  # fmt: skip
 
 
 def _json(report: WeeklyReport) -> Any:
@@ -394,6 +396,59 @@ def test_a_later_edit_of_the_council_of_state_term_does_not_rewrite_a_past_week(
     again = {fmt: render(_report(scenario, W08), fmt) for fmt in FORMATS}
     assert again["csv"] == then["csv"]  # e.g. the final approval stays expected on 18 April
     assert again == then
+
+
+# --- a server's memo of its reports ------------------------------------------------------------
+
+
+def _outputs(report: WeeklyReport) -> dict[str, str]:
+    return {fmt: render(report, fmt) for fmt in FORMATS}
+
+
+def _with_and_without(database: Database, memo: ReportMemo, **asked: Any) -> dict[str, str]:
+    """The report made with the server's memo, checked against one made afresh."""
+    kept = _outputs(_report(database, W03, memo=memo, **asked))
+    for lang in ("nl", "en"):  # the memo keeps lines per language
+        assert _outputs(_report(database, W03, lang=lang, **asked)) == _outputs(
+            _report(database, W03, memo=memo, lang=lang, **asked)
+        )
+    assert kept == _outputs(_report(database, W03, **asked))
+    return kept
+
+
+def test_the_memo_follows_every_change_and_every_moment(database: Database):
+    """Friday 17 January 2025: a report at 17:00 keeps the KLIP decree with its first approval
+    (14:00); a report as of 13:00 the same day is rebuilt without it, and an event recorded
+    afterwards (a new version) is in the next report."""
+    _until_week_3(database)
+    memo = ReportMemo()
+    late = _with_and_without(database, memo, now=utc(2025, 1, 17, 16))
+    assert FIRST_DECISION in late["json"]
+    early = _with_and_without(
+        database, memo, now=utc(2025, 1, 17, 16), requested=utc(2025, 1, 17, 12)
+    )
+    assert FIRST_DECISION not in early["json"]
+    assert _with_and_without(database, memo, now=utc(2025, 1, 17, 16)) == late
+
+    _step(
+        database, KLIP, "receive_advice", date(2025, 1, 17), utc(2025, 1, 17, 15),
+        reference=ADVICE_REFERENCE,
+    )  # fmt: skip
+    after = _with_and_without(database, memo, now=utc(2025, 1, 17, 16))
+    assert ADVICE_REFERENCE in after["json"]
+    assert FIRST_DECISION in after["json"]
+
+
+def test_the_memo_keeps_the_days_asked_for_last():
+    memo = ReportMemo()
+    first = memo.of(date(2025, 1, 17))
+    first[1] = None  # type: ignore[assignment]
+    memo.of(date(2025, 1, 18))
+    assert memo.of(date(2025, 1, 17)) is first  # two days kept; the 17th is now the latest
+    memo.of(date(2025, 1, 19))  # the 18th goes
+    assert memo.of(date(2025, 1, 17)) is first
+    assert memo.of(date(2025, 1, 18)) == {}
+    assert memo.of(date(2025, 1, 19)) == {}  # went when the 18th came back
 
 
 # --- 3. the sections, as known at the end of week 8 ---------------------------------------------

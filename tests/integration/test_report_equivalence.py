@@ -29,7 +29,7 @@ from tracker.domain.access import ANONYMOUS, Principal, Role
 from tracker.domain.model import Kind, LegalDeadline, Stage
 from tracker.domain.slugs import slugify
 from tracker.outputs.render import FORMATS, render
-from tracker.outputs.weekly import weekly_report
+from tracker.outputs.weekly import ReportMemo, weekly_report
 from tracker.services.initiatives import (
     InitiativeEdit,
     NewInitiative,
@@ -138,15 +138,19 @@ def _cases(database: Database) -> list[tuple[str, IsoWeek, datetime | None, Prin
     ]  # fmt: skip
 
 
-def digests(database: Database) -> dict[str, str]:
-    """The SHA-256 of every output, by '<case> <lang> <format>'."""
+def digests(
+    database: Database, memo: ReportMemo | None = None, *, backwards: bool = False
+) -> dict[str, str]:
+    """The SHA-256 of every output, by '<case> <lang> <format>'; all reports made with `memo`
+    if given (as a server makes them), the cases in reverse order if `backwards`."""
     result = {}
-    for name, week, requested, principal, entity in _cases(database):
+    cases = _cases(database)
+    for name, week, requested, principal, entity in cases[::-1] if backwards else cases:
         for lang in LANGS:
             with database.uow() as uow:
                 report = weekly_report(
                     uow, week, principal=principal, now=NOW, requested=requested,
-                    entity=entity, lang=lang,
+                    entity=entity, lang=lang, memo=memo,
                 )  # fmt: skip
             for fmt in FORMATS:
                 text = render(report, fmt)
@@ -168,6 +172,17 @@ def test_the_report_is_byte_for_byte_what_it_was(empty_database: Database) -> No
     changed = sorted(key for key in expected if actual.get(key) != expected[key])
     assert not changed, f"the report changed: {changed}"
     assert actual.keys() == expected.keys()
+
+
+def test_reports_from_a_memo_are_the_same(empty_database: Database) -> None:
+    """A server keeps one memo for all its reports: every case, asked after the others in either
+    order and asked again, gives the recorded bytes."""
+    expected = json.loads(DIGESTS.read_text())
+    database = loaded(empty_database)
+    memo = ReportMemo()
+    for backwards in (False, True, False):
+        actual = digests(database, memo, backwards=backwards)
+        assert sorted(key for key in expected if actual.get(key) != expected[key]) == []
 
 
 if __name__ == "__main__":  # rewrite the recorded digests (see the docstring)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import msgspec
@@ -124,11 +125,51 @@ class WeeklyReport(msgspec.Struct):
     stages: list[StageLine]  # every stage of every initiative (the CSV)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Known:
+    """An initiative as it stood at the report's moment and as judged on the report's day, with
+    its logs and, by language, the lines it gives (made when a report first asks for them)."""
+
     initiative: Initiative
     forecasts: dict[Stage, Window]
     judged: Assessment
+    events: list[Event]
+    changes: list[PlanChange]
+    last_recorded: datetime | None
+    lines: dict[str, tuple[InitiativeLine | None, list[StageLine]]] = field(default_factory=dict)
+
+    def holds(self, version: int, moment: datetime) -> bool:
+        """Whether this still is the initiative of `version` as it stood at `moment`."""
+        return (
+            self.initiative.version == version
+            and self.last_recorded is not None
+            and self.last_recorded <= moment
+        )
+
+
+class ReportMemo:
+    """The initiatives the weekly report worked out, kept per day while they still hold.
+
+    An initiative stands as it was judged on a day for as long as its version is the same (every
+    event and re-plan raises it) and its log ends before the report's moment (nothing to turn
+    back). Rebuilding all 10,000 of a large programme for every report took over 2 s; a report
+    with a memo rebuilds only those that changed. The days asked for most recently are kept.
+    """
+
+    DAYS = 2
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._days: dict[date, dict[int, _Known]] = {}
+
+    def of(self, day: date) -> dict[int, _Known]:
+        """The initiatives kept for `day`, by id; changes to the dict are kept."""
+        with self._lock:
+            kept = self._days.pop(day, None)
+            self._days[day] = kept = {} if kept is None else kept  # now the most recent
+            while len(self._days) > self.DAYS:
+                del self._days[next(iter(self._days))]
+            return kept
 
 
 def report_moment(week: IsoWeek, requested: datetime | None, now: datetime) -> datetime:
@@ -163,7 +204,9 @@ def weekly_report(
     requested: datetime | None = None,
     entity: str | None = None,
     lang: str = "nl",
+    memo: ReportMemo | None = None,
 ) -> WeeklyReport:
+    """The report of `week` as a reader sees it; a server passes one `memo` to all its reports."""
     moment = report_moment(week, requested, now)
     if entity and not uow.initiatives.entity_names([entity]):
         raise InvalidQuery("entity", f"unknown entity '{entity}'")
@@ -172,38 +215,48 @@ def weekly_report(
     # collector's full collections, rescanning them again and again, would find nothing.
     with full_collections_postponed():
         visible = InitiativeFilter(entity=entity, visible_to=visibility(principal))
-        known, events, changes = _as_of(uow, visible, moment, day)
-        return _report(week, moment, day, lang, entity, known, events, changes)
+        known = _as_of(uow, visible, moment, day, ReportMemo() if memo is None else memo)
+        return _report(week, moment, day, lang, entity, known)
 
 
 def _as_of(
-    uow: UnitOfWork, visible: InitiativeFilter, moment: datetime, day: date
-) -> tuple[list[_Known], dict[int, list[Event]], dict[int, list[PlanChange]]]:
-    """The initiatives as they stood at `moment`, judged on `day`, and their logs."""
-    cat = catalogue()
-    completed_by = {stage: d.completed_by for stage, d in cat.stages.items()}
-    initiatives = uow.initiatives.all(visible)
+    uow: UnitOfWork, visible: InitiativeFilter, moment: datetime, day: date, memo: ReportMemo
+) -> list[_Known]:
+    """The initiatives as they stood at `moment`, judged on `day`, with their logs: from the
+    memo where they still hold, else rebuilt (and kept if they will hold again)."""
+    kept = memo.of(day)
+    stamps = uow.initiatives.versions(visible)
+    found = {
+        id_: k for id_, version in stamps
+        if (k := kept.get(id_)) is not None and k.holds(version, moment)
+    }  # fmt: skip
+    # Rows before logs: a log read a moment later may hold an entry newer than the row; it is
+    # then kept under a version that no report asks for again.
+    initiatives = uow.initiatives.by_ids([id_ for id_, _ in stamps if id_ not in found])
     ids = [i.id for i in initiatives if i.id is not None]
     events = uow.initiatives.events_of(ids)
     changes = uow.initiatives.plan_changes_of(ids)
     first_record = min((e.recorded_at for log in events.values() for e in log), default=None)
     # Nothing visible (a new tracker, or a reader who may see none) is an empty report; a moment
-    # before the first record is a question the log cannot answer.
-    if first_record is not None and moment < first_record:
+    # before the first record is a question the log cannot answer (an initiative from the memo
+    # was recorded by then).
+    if not found and first_record is not None and moment < first_record:
         raise InvalidQuery("as_of", "lies before any data was recorded")
-    known: list[_Known] = []
+    cat = catalogue()
+    completed_by = {stage: d.completed_by for stage, d in cat.stages.items()}
     for snapshot in initiatives:  # read for this report alone: turned back in place, no copy
         assert snapshot.id is not None
-        if not rewind(
-            snapshot, events.get(snapshot.id, []), changes.get(snapshot.id, []), moment,
-            completed_by,
-        ):  # fmt: skip
+        logged, replans = events.get(snapshot.id, []), changes.get(snapshot.id, [])
+        if not rewind(snapshot, logged, replans, moment, completed_by):
             continue
         refresh_plan_findings(snapshot, cat)
         expected = forecast(snapshot, day, forecast_rules(snapshot, cat))
         judged = assess(snapshot, expected, day, entry_into_force(snapshot, expected))
-        known.append(_Known(snapshot, expected, judged))
-    return known, events, changes
+        last = max((entry.recorded_at for log in (logged, replans) for entry in log), default=None)
+        k = found[snapshot.id] = _Known(snapshot, expected, judged, logged, replans, last)
+        if last is not None and last <= moment:
+            kept[snapshot.id] = k
+    return [found[id_] for id_ in sorted(found)]
 
 
 def _report(
@@ -213,17 +266,11 @@ def _report(
     lang: str,
     entity: str | None,
     known: list[_Known],
-    events: dict[int, list[Event]],
-    changes: dict[int, list[PlanChange]],
 ) -> WeeklyReport:
-    # Lines only for the initiatives the summary or the slipped list shows: most are neither.
-    lines = {
-        k.initiative.slug: _initiative_line(k, lang)
-        for k in known
-        if k.judged.status is Status.SLIPPED or (k.judged.slippage_days or 0) > 0
-    }
     names = {stage: (stage.value, d.label.get(lang)) for stage, d in catalogue().stages.items()}
-    stages = [line for k in known for line in _stage_lines(k, day, names)]
+    made = [_lines(k, day, lang, names) for k in known]
+    lines = {line.slug: line for line, _ in made if line is not None}
+    stages = [s for _, stage_lines in made for s in stage_lines]
     slipped = sorted(
         (lines[k.initiative.slug] for k in known if k.judged.status is Status.SLIPPED),
         key=lambda line: (-(line.slippage_days or 0), line.slug),
@@ -264,7 +311,7 @@ def _report(
         slipped=slipped,
         overdue=overdue,
         due=due,
-        changes=_changes(known, events, changes, week, moment, lang),
+        changes=_changes(known, week, moment, lang),
         deadlines_at_risk=sorted(
             (
                 DeadlineLine(
@@ -295,6 +342,19 @@ def _report(
         ],
         stages=stages,
     )
+
+
+def _lines(
+    k: _Known, day: date, lang: str, names: dict[Stage, tuple[str, str]]
+) -> tuple[InitiativeLine | None, list[StageLine]]:
+    """The initiative's line (only for those the summary or the slipped list shows: most are
+    neither) and its stages' lines, in the report's language; made once per language."""
+    made = k.lines.get(lang)
+    if made is None:
+        shown = k.judged.status is Status.SLIPPED or (k.judged.slippage_days or 0) > 0
+        made = (_initiative_line(k, lang) if shown else None, _stage_lines(k, day, names))
+        k.lines[lang] = made
+    return made
 
 
 def _initiative_line(k: _Known, lang: str) -> InitiativeLine:
@@ -364,22 +424,13 @@ def change_line(initiative: Initiative, entry: Event | PlanChange, lang: str) ->
     )  # fmt: skip
 
 
-def _changes(
-    known: list[_Known],
-    events: dict[int, list[Event]],
-    changes: dict[int, list[PlanChange]],
-    week: IsoWeek,
-    moment: datetime,
-    lang: str,
-) -> list[ChangeLine]:
+def _changes(known: list[_Known], week: IsoWeek, moment: datetime, lang: str) -> list[ChangeLine]:
     # The report week's changes only. In UTC, as the logs are: comparing times of one time zone
     # skips looking up Brussels' offset for every entry.
     start, end = week.starts_at.astimezone(UTC), min(moment, week.ends_at).astimezone(UTC)
     lines = []
     for k in known:
-        assert k.initiative.id is not None
-        logged: list[Event | PlanChange] = [*events.get(k.initiative.id, [])]
-        logged += changes.get(k.initiative.id, [])
+        logged: list[Event | PlanChange] = [*k.events, *k.changes]
         lines += [
             change_line(k.initiative, entry, lang)
             for entry in logged

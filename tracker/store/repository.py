@@ -260,6 +260,12 @@ class InitiativeRepository:
         """The ids of the initiatives that pass the filters, in order (no objects loaded)."""
         return list(self.session.scalars(self._filtered(filters).order_by(InitiativeRow.id)))
 
+    def versions(self, filters: InitiativeFilter) -> list[tuple[int, int]]:
+        """(id, version) of the initiatives that pass the filters, in order of id."""
+        query = self._filtered(filters).add_columns(InitiativeRow.version)
+        rows = self.session.execute(query.order_by(InitiativeRow.id))
+        return [(id_, version) for id_, version in rows]
+
     def find(
         self, filters: InitiativeFilter, *, limit: int, offset: int
     ) -> tuple[list[Initiative], int]:
