@@ -5,8 +5,9 @@ Litestar's sync_to_thread does not combine with a GET+HEAD route.
 
 Subscribers poll far more often than anything changes, and a programme feed of thousands of
 initiatives runs to tens of megabytes: each worker keeps the feeds it served, with their ETags,
-for as long as the database has not changed (UnitOfWork.generation), so that a poll costs
-one small query instead of reading and hashing every event.
+for as long as the database has not changed, so that a poll costs no query at all (the
+generation as announced to the worker, Database.announced_generation) instead of reading and
+hashing every event.
 """
 
 from __future__ import annotations
@@ -151,12 +152,11 @@ class _Asked:
 async def _answer(
     request: Request[Any, Any, Any], database: Database, asked: _Asked
 ) -> Response[bytes]:
-    """A public feed this worker keeps is answered at once, on the event loop when the database
-    tells its generation without asking a server (SQLite); anything else in a thread."""
-    if database.generation_is_local:
-        kept = _kept(request, database, asked)
-        if kept is not None:
-            return kept
+    """A public feed this worker keeps is answered at once, on the event loop: its generation
+    as announced asks no server (Database.announced_generation). Anything else in a thread."""
+    kept = _kept(request, database, asked)
+    if kept is not None:
+        return kept
     return await to_thread.run_sync(_serve, request, database, asked)
 
 
@@ -166,7 +166,7 @@ def _kept(
     """The answer from a public feed this worker keeps, without a transaction; None if none."""
     if asked.token is not None or asked.status is not None:
         return None
-    generation = database.generation()
+    generation = database.announced_generation()
     if generation is None:
         return None
     served = FEEDS.get((generation, *asked.identity(frozenset())), utc_now())
@@ -178,10 +178,6 @@ def _kept(
 def _serve(
     request: Request[Any, Any, Any], database: Database, asked: _Asked, *, catch_up: bool = True
 ) -> Response[bytes]:
-    if not database.generation_is_local:  # else _answer asked already, on the event loop
-        kept = _kept(request, database, asked)
-        if kept is not None:
-            return kept
     with database.uow() as uow:
         return _serve_in(request, database, uow, asked, catch_up=catch_up)
 

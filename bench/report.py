@@ -412,9 +412,10 @@ def _poll_finding(name: str, runs: list[Run], http: dict[str, Any]) -> str:
         )
     else:
         text += (
-            "On PostgreSQL a poll first reads the change counter: one query on a connection "
-            "each worker keeps open for it, in a thread, because a query on the event loop "
-            "would hold up every request of the worker while the server answers."
+            "A kept public feed is answered on the event loop, without a query or a thread: "
+            "the generation is the change counter as last announced to the worker (NOTIFY at "
+            "each commit, heard by a thread of each worker on a connection of its own), which "
+            "shows another worker's commit a moment late."
         )
     return text
 

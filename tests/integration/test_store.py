@@ -27,9 +27,10 @@ from tracker.domain.model import (
 from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.db import make_engine
+from tracker.store.generations import ChangeCounterWatcher
 from tracker.store.repository import InitiativeFilter
 from tracker.store.tables import Base, EventRow, InitiativeRow
-from tracker.store.uow import ChangeCounterWatcher, Database
+from tracker.store.uow import Database
 
 
 def _dump(database: Database) -> dict[str, list[tuple[object, ...]]]:
@@ -320,3 +321,88 @@ def test_the_generation_outlives_a_lost_connection_on_postgresql(seeded: Databas
     assert watcher._connection is not kept
     token_for(seeded, "after the drop", "viewer")
     assert seeded.generation() != first
+
+
+def _other_process(database: Database) -> Database:
+    """Another Database on the same PostgreSQL schema, as a second server process has."""
+    return Database(make_engine(POSTGRES_URL or "", connect_args=_connect_args(database)))
+
+
+def _connect_args(database: Database) -> dict[str, str]:
+    with database.engine.connect() as connection:
+        schema = connection.scalar(text("SELECT current_schema()"))
+    return {"options": f"-csearch_path={schema}"}
+
+
+def _announced(database: Database, expected: str | None, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while (announced := database.announced_generation()) != expected:
+        assert time.monotonic() < deadline, f"{what}: announced {announced}, not {expected}"
+        time.sleep(0.01)
+
+
+def test_commits_are_announced_to_every_process_on_postgresql(seeded: Database):
+    """A calendar poll takes the generation as announced (NOTIFY, migration 0008): without a
+    query, a moment late for another process's commits, at once for this process's own."""
+    if seeded.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's data_version is exact and local")
+    assert seeded.announced_generation() is None  # the first call starts listening
+    _announced(seeded, seeded.generation(), "listening")
+    watcher = seeded._watcher
+    assert isinstance(watcher, ChangeCounterWatcher)
+    assert watcher._announcements is not None
+    listener = watcher._announcements
+
+    with pytest.MonkeyPatch.context() as patch:  # deaf: this process's own commit counts anyway
+        patch.setattr(listener, "heard", lambda payload, schema: None)
+        token_for(seeded, "here", "viewer")
+        assert seeded.announced_generation() == seeded.generation()
+
+    other = _other_process(seeded)
+    try:
+        before = seeded.generation()
+        token_for(other, "elsewhere", "viewer")
+        assert seeded.generation() != before
+        _announced(seeded, seeded.generation(), "another process's commit")
+    finally:
+        other.dispose()
+
+    with contextlib.ExitStack() as stack:  # another schema of the same database: not announced
+        schema = stack.enter_context(postgres_schema())
+        elsewhere = Database(
+            make_engine(POSTGRES_URL or "", connect_args={"options": f"-csearch_path={schema}"})
+        )
+        stack.callback(elsewhere.dispose)
+        migrate.upgrade(elsewhere.engine)
+        mine = seeded.announced_generation()
+        with elsewhere.uow(write=True) as uow:  # a count far beyond this schema's, announced
+            uow.session.execute(text("UPDATE change_counter SET value = value + 1000"))
+            uow.commit()
+        token_for(elsewhere, "elsewhere", "viewer")
+        time.sleep(0.2)
+        assert seeded.announced_generation() == mine == seeded.generation()
+
+
+def test_a_lost_listener_announces_nothing_until_it_listens_again(seeded: Database):
+    """While the listening connection is gone, a missed announcement could leave a cache
+    answering from before a change: nothing is announced until it listens (and reads) again."""
+    if seeded.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's data_version is exact and local")
+    watcher = seeded._watcher
+    assert isinstance(watcher, ChangeCounterWatcher)
+    seeded.announced_generation()
+    _announced(seeded, seeded.generation(), "listening")
+    listener = watcher._announcements
+    assert listener is not None
+    assert listener.backend_pid is not None
+    pid = listener.backend_pid
+    other = _other_process(seeded)
+    try:
+        with other.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        _announced(seeded, None, "the listener's connection terminated")
+        token_for(other, "while nobody listens", "viewer")
+        _announced(seeded, seeded.generation(), "listening again")
+        assert listener.backend_pid != pid
+    finally:
+        other.dispose()

@@ -2,85 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import uuid
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tracker.store.access import IdempotencyRepository, TokenRepository
 from tracker.store.feeds import FeedRepository
+from tracker.store.generations import ChangeCounterWatcher, DataVersionWatcher
 from tracker.store.repository import InitiativeRepository
 from tracker.store.writer_gate import WriterGate
-
-
-class DataVersionWatcher:
-    """A SQLite connection of its own that never writes: its PRAGMA data_version changes with
-    every commit to the database file, by any connection of any process. No server to ask:
-    cheap enough for the event loop (`local`)."""
-
-    local = True
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._connection: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def version(self) -> int:
-        with self._lock:
-            if self._connection is None:
-                self._connection = sqlite3.connect(
-                    self._path, check_same_thread=False, isolation_level=None
-                )
-            row = self._connection.execute("PRAGMA data_version").fetchone()
-            return int(row[0])
-
-    def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-
-class ChangeCounterWatcher:
-    """A PostgreSQL connection of its own, outside any transaction: change_counter moves once
-    per committed transaction that wrote, by any connection of any process (migration 0007).
-    One query on a connection kept open, instead of a pool checkout and a transaction."""
-
-    local = False
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._connection: Connection | None = None
-        self._lock = threading.Lock()
-
-    def version(self) -> int:
-        with self._lock:
-            try:
-                return self._read()
-            except DBAPIError as exc:
-                if not exc.connection_invalidated:
-                    raise
-                self._connection = None  # the server closed it: once more, on a new one
-                return self._read()
-
-    def _read(self) -> int:
-        if self._connection is None:
-            connection = self._engine.connect()
-            self._connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return int(
-            self._connection.exec_driver_sql("SELECT value FROM change_counter").scalar_one()
-        )
-
-    def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
 
 
 class Database:
@@ -106,7 +39,7 @@ class Database:
         session = Session(self._writer if write else self.engine, expire_on_commit=False)
         if not write:
             return UnitOfWork(session, self)
-        return UnitOfWork(session, self, self.after_write, self._gate)
+        return UnitOfWork(session, self, write=True, gate=self._gate)
 
     def generation(self) -> str | None:
         """A value that differs whenever a commit may have changed what a transaction that
@@ -118,10 +51,22 @@ class Database:
         """
         return None if self._watcher is None else f"{self._token}:{self._watcher.version()}"
 
-    @property
-    def generation_is_local(self) -> bool:
-        """Whether `generation` asks no server, so that the event loop may ask it."""
-        return self._watcher is not None and self._watcher.local
+    def announced_generation(self) -> str | None:
+        """The generation without asking a server, cheap enough for the event loop: exact on
+        SQLite; on PostgreSQL as last announced, which shows a commit of another process a
+        moment late (None while this process is not listening yet). For answers that may be
+        that late, such as a calendar poll."""
+        if self._watcher is None:
+            return None
+        announced = self._watcher.announced()
+        return None if announced is None else f"{self._token}:{announced}"
+
+    def committed(self) -> None:
+        """After each commit of a write unit of work, in the committing thread."""
+        if self._watcher is not None:
+            self._watcher.committed()
+        for hook in self.after_write:
+            hook()
 
     def dispose(self) -> None:
         if self._watcher is not None:
@@ -136,11 +81,12 @@ class UnitOfWork:
         self,
         session: Session,
         database: Database,
-        after_commit: list[Callable[[], None]] | None = None,
+        *,
+        write: bool = False,
         gate: WriterGate | None = None,
     ) -> None:
         self.session = session
-        self._after_commit = after_commit or []
+        self._write = write
         self._gate = gate
         self._database = database
         self.initiatives = InitiativeRepository(session)
@@ -174,8 +120,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
-        for hook in self._after_commit:
-            hook()
+        if self._write:
+            self._database.committed()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -1,0 +1,173 @@
+"""How a server process learns that the database changed, for the caches it keeps.
+
+SQLite: PRAGMA data_version of a connection that never writes moves with every commit to the
+file, by any connection or process, and asks no server. PostgreSQL: change_counter moves once
+per committed transaction that wrote (migration 0007) and is announced with NOTIFY at commit
+(migration 0008); a reader may ask the counter (exact: one query) or take what was last
+announced to its process (no query, but a commit of another process shows only once its
+announcement arrived, a fraction of a millisecond on one machine).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wetgevingsplanner_change"  # migration 0008
+
+
+class DataVersionWatcher:
+    """A SQLite connection of its own that never writes: its PRAGMA data_version changes with
+    every commit to the database file, by any connection of any process."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        with self._lock:
+            if self._connection is None:
+                self._connection = sqlite3.connect(
+                    self._path, check_same_thread=False, isolation_level=None
+                )
+            row = self._connection.execute("PRAGMA data_version").fetchone()
+            return int(row[0])
+
+    def announced(self) -> int:
+        """Asks no server: as cheap as the event loop needs, and exact."""
+        return self.version()
+
+    def committed(self) -> None:
+        """Nothing to do: the next version() sees the commit."""
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+class ChangeCounterWatcher:
+    """change_counter read on a PostgreSQL connection of its own, outside any transaction (one
+    query, instead of a pool checkout and a transaction), and as announced to this process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+        self._announcements: _Announcements | None = None
+
+    def version(self) -> int:
+        with self._lock:
+            try:
+                return self._read()
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                self._connection = None  # the server closed it: once more, on a new one
+                return self._read()
+
+    def _read(self) -> int:
+        if self._connection is None:
+            connection = self._engine.connect()
+            self._connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return int(
+            self._connection.exec_driver_sql("SELECT value FROM change_counter").scalar_one()
+        )
+
+    def announced(self) -> int | None:
+        """The counter as last announced to this process, without a query; None while nothing
+        listens (the first call starts listening, in a thread)."""
+        if self._announcements is None:
+            with self._lock:
+                if self._announcements is None:
+                    self._announcements = _Announcements(self._engine)
+        return self._announcements.value
+
+    def committed(self) -> None:
+        """After a commit of this process: its own change counts at once, not only when its
+        announcement arrives, so that this process reads its own writes."""
+        if self._announcements is not None and self._announcements.value is not None:
+            self._announcements.raise_to(self.version())
+
+    def close(self) -> None:
+        if self._announcements is not None:
+            self._announcements.stop()
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+class _Announcements:
+    """A thread that LISTENs on a connection of its own and keeps the latest counter of this
+    schema; `value` is None while it is not connected (a missed announcement would otherwise
+    leave a cache answering from before a change)."""
+
+    RETRY_S = 1.0
+    WAKE_S = 0.2  # how long stop() may wait for the thread to see it
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.value: int | None = None
+        self.backend_pid: int | None = None  # of the listening connection, for operators
+        self._thread = threading.Thread(target=self._run, name="change-announcements", daemon=True)
+        self._thread.start()
+
+    def raise_to(self, value: int) -> None:
+        with self._lock:
+            if self.value is not None and value > self.value:
+                self.value = value
+
+    def heard(self, payload: str, schema: str) -> None:
+        """An announcement, '<schema>:<value>': only this schema's count."""
+        announced, _, value = payload.rpartition(":")
+        if announced == schema:
+            self.raise_to(int(value))
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._listen()
+            except Exception as exc:  # a lost connection, a server restart: listen again
+                log.warning("listening for database changes failed, retrying: %s", exc)
+            finally:
+                with self._lock:
+                    self.value = None
+            self._stopping.wait(self.RETRY_S)
+
+    def _listen(self) -> None:
+        # A connection from the engine gets its settings (search_path among them); detached,
+        # it holds no place in the pool.
+        raw = self._engine.raw_connection()
+        connection: Any = raw.driver_connection
+        raw.detach()
+        try:
+            connection.rollback()
+            connection.autocommit = True
+            schema = connection.execute("SELECT current_schema()").fetchone()[0]
+            self.backend_pid = connection.info.backend_pid
+            connection.execute(f"LISTEN {CHANNEL}")
+            # Read after LISTEN: a commit before it is in this value, one after it announced.
+            counter = connection.execute("SELECT value FROM change_counter").fetchone()[0]
+            with self._lock:
+                self.value = int(counter)
+            while not self._stopping.is_set():
+                for note in connection.notifies(timeout=self.WAKE_S):
+                    self.heard(note.payload, schema)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=self.WAKE_S + 1.0)
