@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from datetime import date, timedelta
 
@@ -383,11 +384,12 @@ def test_commits_are_announced_to_every_process_on_postgresql(seeded: Database):
         assert seeded.announced_generation() == mine == seeded.generation()
 
 
-def test_a_lost_listener_announces_nothing_until_it_listens_again(seeded: Database):
+def test_a_lost_listener_announces_nothing_until_it_listens_again(seeded: Database, caplog):
     """While the listening connection is gone, a missed announcement could leave a cache
     answering from before a change: nothing is announced until it listens (and reads) again."""
     if seeded.engine.dialect.name != "postgresql":
         pytest.skip("SQLite's data_version is exact and local")
+    caplog.set_level(logging.WARNING, logger="tracker.store.generations")
     watcher = seeded._watcher
     assert isinstance(watcher, ChangeCounterWatcher)
     seeded.announced_generation()
@@ -406,3 +408,11 @@ def test_a_lost_listener_announces_nothing_until_it_listens_again(seeded: Databa
         assert listener.backend_pid != pid
     finally:
         other.dispose()
+    deadline = time.monotonic() + 10
+    while not any("again" in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, "no word that it listens again"
+        time.sleep(0.01)
+    logged = [r.getMessage() for r in caplog.records if r.name == "tracker.store.generations"]
+    assert len(logged) == 2, logged  # one line when the outage starts, one when it ends
+    assert logged[0].startswith("listening for database changes failed, retrying every 1 s")
+    assert logged[1] == "listening for database changes again; attempts that failed: 1"

@@ -95,8 +95,14 @@ class ChangeCounterWatcher:
     def committed(self) -> None:
         """After a commit of this process: its own change counts at once, not only when its
         announcement arrives, so that this process reads its own writes."""
-        if self._announcements is not None and self._announcements.value is not None:
+        if self._announcements is None or self._announcements.value is None:
+            return
+        try:
             self._announcements.raise_to(self.version())
+        except DBAPIError as exc:
+            # The commit stands: its announcement still comes, this process only hears of it
+            # a moment later, as the others do.
+            log.warning("reading the change counter after a commit failed: %s", exc)
 
     def close(self) -> None:
         if self._announcements is not None:
@@ -121,6 +127,7 @@ class _Announcements:
         self._stopping = threading.Event()
         self.value: int | None = None
         self.backend_pid: int | None = None  # of the listening connection, for operators
+        self._failures = 0  # since it last listened
         self._thread = threading.Thread(target=self._run, name="change-announcements", daemon=True)
         self._thread.start()
 
@@ -140,7 +147,12 @@ class _Announcements:
             try:
                 self._listen()
             except Exception as exc:  # a lost connection, a server restart: listen again
-                log.warning("listening for database changes failed, retrying: %s", exc)
+                # Once per outage, not once per retry.
+                (log.debug if self._failures else log.warning)(
+                    "listening for database changes failed, retrying every %g s: %s",
+                    self.RETRY_S, exc,
+                )  # fmt: skip
+                self._failures += 1
             finally:
                 with self._lock:
                     self.value = None
@@ -162,6 +174,11 @@ class _Announcements:
             counter = connection.execute("SELECT value FROM change_counter").fetchone()[0]
             with self._lock:
                 self.value = int(counter)
+            if self._failures:
+                log.warning(
+                    "listening for database changes again; attempts that failed: %d", self._failures
+                )
+                self._failures = 0
             while not self._stopping.is_set():
                 for note in connection.notifies(timeout=self.WAKE_S):
                     self.heard(note.payload, schema)
