@@ -6,6 +6,7 @@ import re
 from collections.abc import Generator
 from typing import Annotated, Any
 
+from anyio import to_thread
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -54,10 +55,19 @@ def provide_language(request: Request[Any, Any, Any], lang: LANG = None) -> str:
     return language(lang or request.headers.get("accept-language"))
 
 
-def provide_principal(
+async def provide_principal(
     request: Request[Any, Any, Any], database: NamedDependency[Database]
 ) -> Principal:
-    """The caller: the API token of `Authorization: Bearer <token>`, or the anonymous public."""
+    """The caller: the API token of `Authorization: Bearer <token>`, or the anonymous public.
+    Only a token is looked up, in a thread: the public's reads go without that hop."""
+    if request.headers.get("authorization") is None:
+        return ANONYMOUS
+    return await to_thread.run_sync(caller, request, database)
+
+
+def caller(request: Request[Any, Any, Any], database: Database) -> Principal:
+    """provide_principal for a handler that runs in a thread already and stays light (each
+    dependency costs it a task in a task group, a sync one a thread hop as well)."""
     header = request.headers.get("authorization")
     if header is None:
         return ANONYMOUS
@@ -118,7 +128,7 @@ DEPENDENCIES = {
     "uow": Provide(provide_uow),
     "report_memo": Provide(provide_report_memo, sync_to_thread=False),
     "language": Provide(provide_language, sync_to_thread=False),
-    "principal": Provide(provide_principal, sync_to_thread=True),
+    "principal": Provide(provide_principal),
     "expected_version": Provide(provide_expected_version, sync_to_thread=False),
     "idempotency_key": Provide(provide_idempotency_key, sync_to_thread=False),
 }
