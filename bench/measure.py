@@ -114,9 +114,7 @@ def weekly(database: Database, now: datetime) -> Figures:
     def build(fmt: str, memo: ReportMemo | None = None) -> Callable[[], str]:
         def run() -> str:
             with database.uow() as uow:
-                report = weekly_report(
-                    uow, week, principal=SYSTEM, now=now, memo=memo or ReportMemo()
-                )
+                report = weekly_report(uow, week, principal=SYSTEM, now=now, memo=memo)
             return render(report, fmt)
 
         return run

@@ -208,12 +208,16 @@ def test_a_catch_up_stores_a_few_initiatives_per_write_transaction(seeded, monke
     stale = _stale(seeded)
     assert len(stale) > 4
     commits: list[int] = []
-    seeded.after_write.append(lambda: commits.append(1))
+
+    def counted() -> None:
+        commits.append(1)
+
+    seeded.after_write.append(counted)
     monkeypatch.setattr(feed_keeper, "STORED_TOGETHER", 2)
     try:
         assert catch_up_feeds(seeded, NOW) == len(stale)
     finally:
-        seeded.after_write.clear()
+        seeded.after_write.remove(counted)
     assert len(commits) == (len(stale) + 1) // 2
     assert _stale(seeded) == []
 

@@ -5,10 +5,11 @@ Revises: 0007
 Create Date: 2026-11-23
 
 A calendar poll was answered from the feed a worker keeps only after one query for the change
-counter, in a thread: on PostgreSQL a poll cost about twice what a fixed answer costs. Now the
-trigger also sends the counter's new value with NOTIFY at commit, as '<schema>:<value>' (tests
-and benchmarks keep several schemas in one database); each server listens on a connection of
-its own and answers polls from what it heard, on the event loop.
+counter, in a thread: on PostgreSQL a poll cost about twice what a fixed answer costs. Now a
+trigger on change_counter itself sends each new value with NOTIFY (delivered at commit), as
+'<schema>:<value>' since tests and benchmarks keep several schemas in one database; each server
+listens on a connection of its own and answers polls from what it heard, on the event loop.
+Migration 0007's counting stays as it is.
 """
 
 from alembic import op
@@ -20,30 +21,10 @@ depends_on = None
 
 CHANNEL = "wetgevingsplanner_change"
 
-COUNT_AND_ANNOUNCE = f"""
-CREATE OR REPLACE FUNCTION count_change() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    counted bigint;
+ANNOUNCE_CHANGE = f"""
+CREATE FUNCTION announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF current_setting('wetgevingsplanner.counted', true) IS DISTINCT FROM txid_current()::text
-    THEN
-        PERFORM set_config('wetgevingsplanner.counted', txid_current()::text, true);
-        UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value INTO counted;
-        PERFORM pg_notify('{CHANNEL}', current_schema() || ':' || counted);
-    END IF;
-    RETURN NULL;
-END
-$$
-"""
-
-COUNT_ONLY = """
-CREATE OR REPLACE FUNCTION count_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF current_setting('wetgevingsplanner.counted', true) IS DISTINCT FROM txid_current()::text
-    THEN
-        PERFORM set_config('wetgevingsplanner.counted', txid_current()::text, true);
-        UPDATE change_counter SET value = value + 1 WHERE id = 1;
-    END IF;
+    PERFORM pg_notify('{CHANNEL}', TG_TABLE_SCHEMA || ':' || NEW.value);
     RETURN NULL;
 END
 $$
@@ -51,10 +32,16 @@ $$
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(COUNT_AND_ANNOUNCE)
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(ANNOUNCE_CHANGE)
+    op.execute(
+        "CREATE TRIGGER announce_change AFTER UPDATE ON change_counter "
+        "FOR EACH ROW EXECUTE FUNCTION announce_change()"
+    )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(COUNT_ONLY)
+        op.execute("DROP TRIGGER announce_change ON change_counter")
+        op.execute("DROP FUNCTION announce_change()")
