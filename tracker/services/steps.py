@@ -89,6 +89,28 @@ def record_event(
     The new state, the actual date of the completed stage and the event-log row are written in
     the caller's transaction; a refused step changes nothing.
     """
+    step = decide_step(
+        uow, slug, event=event, occurred_on=occurred_on, reference=reference, note=note,
+        principal=principal, expected_version=expected_version, now=now,
+    )  # fmt: skip
+    store_step(uow, step)
+    return step
+
+
+def decide_step(
+    uow: UnitOfWork,
+    slug: str,
+    *,
+    event: str,
+    occurred_on: date,
+    reference: str | None,
+    note: str | None,
+    principal: Principal,
+    expected_version: int,
+    now: datetime,
+) -> RecordedStep:
+    """Work out one step, or refuse it, writing nothing: `store_step` writes it, in the same
+    transaction or in a later one (see there)."""
     initiative = writable_initiative(uow, slug, principal, expected_version)
     engine = engine_for(initiative.kind)
     try:
@@ -127,7 +149,17 @@ def record_event(
         ) from None
     apply_step(initiative, event, dest, occurred_on, completes)
     refresh_forecast(initiative, brussels_day(now))
-    uow.initiatives.save(initiative, now=now)
     logged = Event(event, occurred_on, now, principal.name, from_state, dest, reference, note)
-    uow.initiatives.append_event(initiative, logged)
     return RecordedStep(initiative, logged, completes, warnings)
+
+
+def store_step(uow: UnitOfWork, step: RecordedStep) -> None:
+    """Write a step `decide_step` worked out: the initiative (its version goes up by one) and the
+    event-log row.
+
+    In a later transaction than the one that decided it, the write happens only if the
+    initiative is still at the version it was decided on, else StaleVersion: every event and
+    re-plan raises the version, so an unchanged version means the step stands as decided.
+    """
+    uow.initiatives.save(step.initiative, now=step.event.recorded_at)
+    uow.initiatives.append_event(step.initiative, step.event)

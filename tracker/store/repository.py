@@ -189,14 +189,16 @@ def _escape_like(text: str) -> str:
 
 
 class InitiativeRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, locking: bool = True) -> None:
         self.session = session
+        # Off while a unit of work reads first: a row lock would end with that reading.
+        self.locking = locking
         self._read_for_update: dict[int, _Columns] = {}
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
-        """The initiative; `for_update` locks its row (PostgreSQL) until the transaction ends
-        and remembers what was read, so that `save` writes only what changed."""
+        """The initiative; `for_update` remembers what was read, so that `save` writes only what
+        changed, and (PostgreSQL, while `locking`) locks its row until the transaction ends."""
         found = self._read(self._ids_by_slug(slug, for_update=for_update))
         if not found:
             return None
@@ -209,7 +211,7 @@ class InitiativeRepository:
         """The initiative's id, if any, as a list for the readers by ids."""
         if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
             return []
-        by_slug = _FOR_UPDATE_BY_SLUG if for_update else _ID_BY_SLUG
+        by_slug = _FOR_UPDATE_BY_SLUG if for_update and self.locking else _ID_BY_SLUG
         return list(self.session.connection().scalars(by_slug, {"slug": slug}))
 
     def _read(self, ids: list[int]) -> list[Initiative]:

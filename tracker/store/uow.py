@@ -21,7 +21,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._writer = engine.execution_options(sqlite_immediate=True)
+        self.writer = engine.execution_options(sqlite_immediate=True)
         path = engine.url.database
         file_sqlite = engine.dialect.name == "sqlite" and path not in (None, "", ":memory:")
         self._watcher: DataVersionWatcher | ChangeCounterWatcher | None = None
@@ -35,11 +35,13 @@ class Database:
         # Called after each commit of a write unit of work, in the committing thread.
         self.after_write: list[Callable[[], None]] = []
 
-    def uow(self, *, write: bool = False) -> UnitOfWork:
-        session = Session(self._writer if write else self.engine, expire_on_commit=False)
+    def uow(self, *, write: bool = False, read_first: bool = False) -> UnitOfWork:
+        """A unit of work; `write` ones wait for the writers' turn, at once or, `read_first`,
+        when they call `start_writing`."""
         if not write:
-            return UnitOfWork(session, self)
-        return UnitOfWork(session, self, write=True, gate=self._gate)
+            return UnitOfWork(Session(self.engine, expire_on_commit=False), self)
+        session = Session(self.engine if read_first else self.writer, expire_on_commit=False)
+        return UnitOfWork(session, self, write=True, gate=self._gate, read_first=read_first)
 
     def generation(self) -> str | None:
         """A value that differs whenever a commit may have changed what a transaction that
@@ -84,20 +86,45 @@ class UnitOfWork:
         *,
         write: bool = False,
         gate: WriterGate | None = None,
+        read_first: bool = False,
     ) -> None:
         self.session = session
         self._write = write
         self._gate = gate
         self._database = database
-        self.initiatives = InitiativeRepository(session)
+        self._read_first = read_first
+        self._in_turn = False
+        self.initiatives = InitiativeRepository(session, locking=not read_first)
         self.tokens = TokenRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.feeds = FeedRepository(session)
 
     def __enter__(self) -> UnitOfWork:
+        if self._write and not self._read_first:
+            self._take_turn()
+        return self
+
+    def start_writing(self) -> None:
+        """End the reading of a `read_first` unit of work and wait for the writers' turn; what
+        follows is one new transaction, which sees what others committed in between.
+
+        SQLite lets one writer in at a time, and a change that reads and checks in its turn
+        keeps all the others waiting meanwhile (measured under the bench's load: a step took
+        1.8 ms of CPU in its turn, 1.0 ms when it decided first). Read first, then write only
+        what still holds: InitiativeRepository.save checks the version, which every change
+        raises.
+        """
+        if not self._read_first or self._in_turn:
+            raise RuntimeError("start_writing: once, in a unit of work that reads first")
+        self.session.rollback()
+        self.session.bind = self._database.writer
+        self.initiatives.locking = True
+        self._take_turn()
+
+    def _take_turn(self) -> None:
         if self._gate is not None:
             self._gate.__enter__()
-        return self
+        self._in_turn = True
 
     def __exit__(
         self,
@@ -110,7 +137,7 @@ class UnitOfWork:
                 self.session.rollback()
             self.session.close()
         finally:
-            if self._gate is not None:
+            if self._in_turn and self._gate is not None:
                 self._gate.__exit__()
 
     def generation(self) -> str | None:
