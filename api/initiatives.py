@@ -11,7 +11,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, QueryParameter
 
 from api import examples
-from api.deps import LANG, caller, provide_language
+from api.deps import IF_MATCH, LANG, caller, expected_version, provide_language
 from api.openapi import TOKEN_OPTIONAL, TOKEN_REQUIRED, InitiativeOperation
 from api.options import answer_options
 from api.problems import CALLER, CREATE_PROBLEMS, LIST_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
@@ -36,7 +36,7 @@ from api.schemas import (
     WarningView,
 )
 from api.views import VIEWS
-from api.writes import etag, request_hash, run_write
+from api.writes import Outcome, Write, etag, request_hash, run_write
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.domain.model import Event, Kind, LegalDeadline, PlanChange, Stage, Window
@@ -52,7 +52,7 @@ from tracker.services.initiatives import (
     visibility,
 )
 from tracker.services.planning import replan, window_from
-from tracker.services.steps import allowed_transitions, record_event
+from tracker.services.steps import allowed_transitions, decide_step, store_step
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
 from tracker.views import InitiativeView, initiative_summary, initiative_view, window_view
@@ -174,11 +174,12 @@ class InitiativeController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size")] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
     ) -> InitiativePage:
-        language, principal = provide_language(request, lang), caller(request, database)
+        language = provide_language(request, lang)
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
         day = today()
         with database.uow() as uow:
             generation = uow.generation()  # first in the transaction: what follows is as new
+            principal = caller(request, uow)
             key = ("list", generation, principal.role, principal.entities, filters, limit,
                    offset, day, language)  # fmt: skip
             cached = VIEWS.get(key) if generation is not None else None
@@ -218,10 +219,11 @@ class InitiativeController(Controller):
         # The caller, the language and the transaction are settled here, in the handler's
         # thread: as dependencies (a task each, a thread hop for the sync ones) they cost a
         # read this worker keeps more than twice its CPU. The list does the same.
-        language, principal = provide_language(request, lang), caller(request, database)
+        language = provide_language(request, lang)
         day = today()
         with database.uow() as uow:
             generation = uow.generation()  # first in the transaction: what follows is as new
+            principal = caller(request, uow)
             key = ("detail", generation, principal.role, principal.entities, slug, day, language)
             cached = VIEWS.get(key) if generation is not None else None
             if isinstance(cached, tuple):
@@ -250,7 +252,6 @@ class InitiativeController(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[InitiativeCreate, examples.CREATE],
         database: NamedDependency[Database],
-        principal: NamedDependency[Principal],
         language: NamedDependency[str],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[InitiativeView]:
@@ -266,18 +267,23 @@ class InitiativeController(Controller):
             plan=_plan(data.plan),
         )
 
-        def action(uow: UnitOfWork) -> tuple[int, InitiativeView, dict[str, str]]:
-            initiative = create_initiative(uow, new, principal, now=utc_now())
-            headers = {**etag(initiative.version), "Location": f"{self.path}/{initiative.slug}"}
-            return 201, initiative_view(initiative, today(), language), headers
+        def decide(_: UnitOfWork, principal: Principal) -> Write[InitiativeView]:
+            # All of it in the writers' turn: the new slug must still be free when it is written.
+            def write(uow: UnitOfWork) -> Outcome[InitiativeView]:
+                initiative = create_initiative(uow, new, principal, now=utc_now())
+                location = f"{self.path}/{initiative.slug}"
+                headers = {**etag(initiative.version), "Location": location}
+                return 201, initiative_view(initiative, today(), language), headers
+
+            return write
 
         return run_write(
             database,
-            principal,
+            request,
             key=idempotency_key,
             fingerprint=request_hash("POST", request.url.path, data),
             result_type=InitiativeView,
-            action=action,
+            decide=decide,
         )
 
     @patch(
@@ -379,14 +385,15 @@ class InitiativeController(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[EventCreate, examples.EVENT],
         database: NamedDependency[Database],
-        principal: NamedDependency[Principal],
         language: NamedDependency[str],
-        expected_version: NamedDependency[int],
         idempotency_key: NamedDependency[str | None],
         slug: FromPath[str],
+        if_match: IF_MATCH = None,
     ) -> Response[EventResult]:
-        def action(uow: UnitOfWork) -> tuple[int, EventResult, dict[str, str]]:
-            step = record_event(
+        # The caller is looked up in the transaction that decides the step (see run_write), not
+        # as a dependency: see deps.caller.
+        def decide(uow: UnitOfWork, principal: Principal) -> Write[EventResult]:
+            step = decide_step(
                 uow,
                 slug,
                 event=data.event,
@@ -394,29 +401,34 @@ class InitiativeController(Controller):
                 reference=(data.reference or "").strip() or None,
                 note=(data.note or "").strip() or None,
                 principal=principal,
-                expected_version=expected_version,
+                expected_version=expected_version(principal, if_match),
                 now=utc_now(),
             )
-            result = EventResult(
-                event=_event_entry(step.event, language),
-                state=step.initiative.state,
-                state_label=catalogue().state_label(step.initiative.state, language),
-                completed_stage=step.completed.value if step.completed else None,
-                version=step.initiative.version,
-                warnings=[
-                    WarningView(w.code, warning_message(w.code, w.params, language))
-                    for w in step.warnings
-                ],
-            )
-            return 201, result, etag(step.initiative.version)
+
+            def write(uow: UnitOfWork) -> Outcome[EventResult]:
+                store_step(uow, step)
+                result = EventResult(
+                    event=_event_entry(step.event, language),
+                    state=step.initiative.state,
+                    state_label=catalogue().state_label(step.initiative.state, language),
+                    completed_stage=step.completed.value if step.completed else None,
+                    version=step.initiative.version,
+                    warnings=[
+                        WarningView(w.code, warning_message(w.code, w.params, language))
+                        for w in step.warnings
+                    ],
+                )
+                return 201, result, etag(step.initiative.version)
+
+            return write
 
         return run_write(
             database,
-            principal,
+            request,
             key=idempotency_key,
             fingerprint=request_hash("POST", request.url.path, data),
             result_type=EventResult,
-            action=action,
+            decide=decide,
         )
 
     @put(

@@ -1,17 +1,20 @@
-"""Running a change in one write transaction, with an optional Idempotency-Key."""
+"""Running a change: decided, then written in one write transaction, with an optional
+Idempotency-Key."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
-from litestar import Response
+from litestar import Request, Response
 
+from api.deps import caller
 from api.problems import IdempotencyKeyReused
 from tracker.clock import utc_now
 from tracker.domain.access import Principal
+from tracker.errors import Unauthenticated
 from tracker.store.access import StoredResponse
 from tracker.store.uow import Database, UnitOfWork
 
@@ -27,34 +30,44 @@ def request_hash(method: str, path: str, payload: object) -> str:
     return hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
 
 
+Outcome = tuple[int, T, dict[str, str]]  # status, body, headers
+Write = Callable[[UnitOfWork], Outcome[T]]
+
+
 def run_write(
     database: Database,
-    principal: Principal,
+    request: Request[Any, Any, Any],
     *,
     key: str | None,
     fingerprint: str,
     result_type: type[T],
-    action: Callable[[UnitOfWork], tuple[int, T, dict[str, str]]],
+    decide: Callable[[UnitOfWork, Principal], Write[T]],
 ) -> Response[T]:
-    """Run `action` (status, body, headers) and commit; a retry with the same key replays.
+    """The caller's change, worked out and then written and committed; a retry with the same
+    key replays.
 
-    The stored response is written in the same transaction as the change, so a change is
-    either committed with its response or not at all. Errors are not stored: a retry after a
-    refusal is evaluated again.
+    `decide(uow, caller)` reads and checks before the writers' turn (see
+    UnitOfWork.start_writing) and returns `write(uow)`, which writes in that turn, in a new
+    transaction, what still holds of the decision. The stored response is written in the same
+    transaction as the change, so a change is either committed with its response or not at
+    all. Errors are not stored: a retry after a refusal is evaluated again.
     """
-    with database.uow(write=True) as uow:
+    with database.uow(write=True, read_first=True) as uow:
+        principal = caller(request, uow)
+        if principal.is_anonymous:
+            raise Unauthenticated("writing needs an API token")
         if key is not None:
-            uow.idempotency.lock(principal.name, key)
-            stored = uow.idempotency.get(principal.name, key)
-            if stored is not None:
-                if stored.request_hash != fingerprint:
-                    raise IdempotencyKeyReused(
-                        detail="this Idempotency-Key was used for another request"
-                    )
-                replayed = msgspec.json.decode(stored.body, type=result_type)
-                headers = {**stored.headers, "Idempotent-Replayed": "true"}
-                return Response(replayed, status_code=stored.status, headers=headers)
-        status, body, headers = action(uow)
+            replayed = _replay(uow, principal, key, fingerprint, result_type)
+            if replayed is not None:
+                return replayed
+        write = decide(uow, principal)
+        uow.start_writing()
+        if key is not None:
+            # The same request may have been answered while this one was decided.
+            replayed = _replay(uow, principal, key, fingerprint, result_type)
+            if replayed is not None:
+                return replayed
+        status, body, headers = write(uow)
         if key is not None:
             encoded = msgspec.json.encode(body)
             uow.idempotency.add(
@@ -65,3 +78,21 @@ def run_write(
             )
         uow.commit()
     return Response(body, status_code=status, headers=headers)
+
+
+def _replay(
+    uow: UnitOfWork, principal: Principal, key: str, fingerprint: str, result_type: type[T]
+) -> Response[T] | None:
+    """The stored response to this key, if any: for the same request only. The key stays
+    locked until the transaction ends (PostgreSQL), also while deciding: a retry that found no
+    response yet would otherwise go on to read the first request's change, and refuse it as a
+    stale version."""
+    uow.idempotency.lock(principal.name, key)
+    stored = uow.idempotency.get(principal.name, key)
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise IdempotencyKeyReused(detail="this Idempotency-Key was used for another request")
+    replayed = msgspec.json.decode(stored.body, type=result_type)
+    headers = {**stored.headers, "Idempotent-Replayed": "true"}
+    return Response(replayed, status_code=stored.status, headers=headers)
