@@ -72,8 +72,9 @@ def _looked_up(request: Request[Any, Any, Any], database: Database) -> Principal
 
 def caller(request: Request[Any, Any, Any], uow: UnitOfWork) -> Principal:
     """provide_principal, in a transaction the handler has open: for handlers that must stay
-    light (each dependency costs them a task in a task group, a sync one a thread hop as well,
-    and a lookup of its own a transaction: a step's CPU had a fifth of it in those)."""
+    light. As a dependency the lookup costs a task in a task group, a thread hop and a
+    transaction of its own (measured under the bench's POST load: 4.7-5.1 ms of machine CPU per
+    step with the lookup as a dependency, 3.0-3.3 ms with it in the deciding transaction)."""
     header = request.headers.get("authorization")
     if header is None:
         return ANONYMOUS
