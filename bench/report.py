@@ -308,10 +308,12 @@ def _post_under_load(
     )
     if backend == "sqlite":
         text += (
-            "On SQLite the steps take turns at the one write lock, and each holds it for its "
-            "whole transaction: reading the initiative and its log, the workflow, the forecast, "
-            "writing and the commit (synchronous=FULL: the write-ahead log reaches the disk "
-            "before the answer), while the other threads of its process compete for the GIL. "
+            "On SQLite the steps take turns at the one write lock. A step is worked out first "
+            "(the caller's token, the initiative and its log, the workflow, the forecast) in a "
+            "read transaction, and holds the lock only for its writes and the commit "
+            "(synchronous=FULL: the write-ahead log reaches the disk before the answer), if the "
+            "initiative's version is still the one it was worked out on; meanwhile the other "
+            "threads of its process compete for the GIL. "
             "The catch-up builds events in a read transaction and stores "
             f"{STORED_TOGETHER} initiatives per write transaction, so it holds that lock only "
             "briefly."
