@@ -439,16 +439,30 @@ def test_the_memo_follows_every_change_and_every_moment(database: Database):
     assert FIRST_DECISION in after["json"]
 
 
+def test_a_new_day_judges_again_what_still_stands(database: Database):
+    """Saturday's report takes the initiatives as they stood from Friday's (none changed since)
+    and judges them on Saturday: the same as a report made afresh."""
+    _until_week_3(database)
+    memo = ReportMemo()
+    _with_and_without(database, memo, now=utc(2025, 1, 17, 16))
+    friday = dict(memo.of(date(2025, 1, 17))[0])
+    assert friday
+    _with_and_without(database, memo, now=utc(2025, 1, 18, 10))
+    saturday, judged = memo.of(date(2025, 1, 18))
+    assert all(saturday[id_] is stood for id_, stood in friday.items())  # not rebuilt
+    assert all(judged[id_].stood is stood for id_, stood in friday.items())
+
+
 def test_the_memo_keeps_the_days_asked_for_last():
     memo = ReportMemo()
-    first = memo.of(date(2025, 1, 17))
+    first = memo.of(date(2025, 1, 17))[1]
     first[1] = None  # type: ignore[assignment]
     memo.of(date(2025, 1, 18))
-    assert memo.of(date(2025, 1, 17)) is first  # two days kept; the 17th is now the latest
+    assert memo.of(date(2025, 1, 17))[1] is first  # two days kept; the 17th is now the latest
     memo.of(date(2025, 1, 19))  # the 18th goes
-    assert memo.of(date(2025, 1, 17)) is first
-    assert memo.of(date(2025, 1, 18)) == {}
-    assert memo.of(date(2025, 1, 19)) == {}  # went when the 18th came back
+    assert memo.of(date(2025, 1, 17))[1] is first
+    assert memo.of(date(2025, 1, 18))[1] == {}
+    assert memo.of(date(2025, 1, 19))[1] == {}  # went when the 18th came back
 
 
 # --- 3. the sections, as known at the end of week 8 ---------------------------------------------

@@ -125,18 +125,15 @@ class WeeklyReport(msgspec.Struct):
     stages: list[StageLine]  # every stage of every initiative (the CSV)
 
 
-@dataclass(slots=True)
-class _Known:
-    """An initiative as it stood at the report's moment and as judged on the report's day, with
-    its logs and, by language, the lines it gives (made when a report first asks for them)."""
+@dataclass(frozen=True, slots=True)
+class _Stood:
+    """An initiative as it stood at a report's moment, with its logs and the checks of its
+    plan: what holds from one day to the next, for as long as the initiative is unchanged."""
 
     initiative: Initiative
-    forecasts: dict[Stage, Window]
-    judged: Assessment
     events: list[Event]
     changes: list[PlanChange]
     last_recorded: datetime | None
-    lines: dict[str, tuple[InitiativeLine | None, list[StageLine]]] = field(default_factory=dict)
 
     def holds(self, version: int, moment: datetime) -> bool:
         """Whether this still is the initiative of `version` as it stood at `moment`."""
@@ -147,29 +144,49 @@ class _Known:
         )
 
 
-class ReportMemo:
-    """The initiatives the weekly report worked out, kept per day while they still hold.
+@dataclass(slots=True)
+class _Known:
+    """An initiative as it stood, judged on the report's day, and by language the lines it
+    gives (made when a report first asks for them)."""
 
-    An initiative stands as it was judged on a day for as long as its version is the same (every
-    event and re-plan raises it) and its log ends before the report's moment (nothing to turn
-    back). Rebuilding all 10,000 of a large programme for every report took over 2 s; a report
-    with a memo rebuilds only those that changed. The days asked for most recently are kept.
+    stood: _Stood
+    forecasts: dict[Stage, Window]
+    judged: Assessment
+    lines: dict[str, tuple[InitiativeLine | None, list[StageLine]]] = field(default_factory=dict)
+
+    @property
+    def initiative(self) -> Initiative:
+        return self.stood.initiative
+
+
+class ReportMemo:
+    """What the weekly report worked out, kept while it holds.
+
+    An initiative stands as it was at a report's moment for as long as its version is the same
+    (every event and re-plan raises it) and its log ends before the moment (nothing to turn
+    back); that is kept across days. Its forecast and judgement depend on the day as well: they
+    are kept per day, for the days asked for most recently. Rebuilding all 10,000 initiatives
+    of a large programme took over 1.5 s; a report with a memo rebuilds only those that
+    changed, and on a new day judges the others again (the larger part of the time was reading,
+    turning back and checking plans, which a new day does not change).
     """
 
     DAYS = 2
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._stood: dict[int, _Stood] = {}
         self._days: dict[date, dict[int, _Known]] = {}
 
-    def of(self, day: date) -> dict[int, _Known]:
-        """The initiatives kept for `day`, by id; changes to the dict are kept."""
+    def of(self, day: date) -> tuple[dict[int, _Stood], dict[int, _Known]]:
+        """The initiatives kept as they stood (any day) and as judged on `day`, by id; changes
+        to the dicts are kept."""
         with self._lock:
             kept = self._days.pop(day, None)
             self._days[day] = kept = {} if kept is None else kept  # now the most recent
             while len(self._days) > self.DAYS:
                 del self._days[next(iter(self._days))]
-            return kept
+            return self._stood, kept
 
 
 def report_moment(week: IsoWeek, requested: datetime | None, now: datetime) -> datetime:
@@ -224,11 +241,11 @@ def _as_of(
 ) -> list[_Known]:
     """The initiatives as they stood at `moment`, judged on `day`, with their logs: from the
     memo where they still hold, else rebuilt (and kept if they will hold again)."""
-    kept = memo.of(day)
+    stood, judged = memo.of(day)
     stamps = uow.initiatives.versions(visible)
     found = {
-        id_: k for id_, version in stamps
-        if (k := kept.get(id_)) is not None and k.holds(version, moment)
+        id_: s for id_, version in stamps
+        if (s := stood.get(id_)) is not None and s.holds(version, moment)
     }  # fmt: skip
     # Rows before logs: a log read a moment later may hold an entry newer than the row; it is
     # then kept under a version that no report asks for again.
@@ -250,13 +267,22 @@ def _as_of(
         if not rewind(snapshot, logged, replans, moment, completed_by):
             continue
         refresh_plan_findings(snapshot, cat)
-        expected = forecast(snapshot, day, forecast_rules(snapshot, cat))
-        judged = assess(snapshot, expected, day, entry_into_force(snapshot, expected))
         last = max((entry.recorded_at for log in (logged, replans) for entry in log), default=None)
-        k = found[snapshot.id] = _Known(snapshot, expected, judged, logged, replans, last)
+        s = found[snapshot.id] = _Stood(snapshot, logged, replans, last)
         if last is not None and last <= moment:
-            kept[snapshot.id] = k
-    return [found[id_] for id_ in sorted(found)]
+            stood[snapshot.id] = s
+    known = []
+    for id_ in sorted(found):
+        s = found[id_]
+        k = judged.get(id_)
+        if k is None or k.stood is not s:
+            expected = forecast(s.initiative, day, forecast_rules(s.initiative, cat))
+            assessed = assess(s.initiative, expected, day, entry_into_force(s.initiative, expected))
+            k = _Known(s, expected, assessed)
+            if stood.get(id_) is s:
+                judged[id_] = k
+        known.append(k)
+    return known
 
 
 def _report(
@@ -430,7 +456,7 @@ def _changes(known: list[_Known], week: IsoWeek, moment: datetime, lang: str) ->
     start, end = week.starts_at.astimezone(UTC), min(moment, week.ends_at).astimezone(UTC)
     lines = []
     for k in known:
-        logged: list[Event | PlanChange] = [*k.events, *k.changes]
+        logged: list[Event | PlanChange] = [*k.stood.events, *k.stood.changes]
         lines += [
             change_line(k.initiative, entry, lang)
             for entry in logged
