@@ -119,7 +119,15 @@ def _bound(settings: ServerSettings, *, shared: bool) -> socket.socket:
     return sock
 
 
+# How often a worker's threads hand the GIL on (CPython's default is 5 ms). A step in SQLite's
+# writers' turn needs the GIL back after each statement while other threads work out theirs;
+# measured with 16 clients posting steps to 2 workers, in 4 alternating pairs of runs: p99
+# 128-194 ms at 0.5 ms against 204-218 ms at 5 ms, at the same rate.
+SWITCH_INTERVAL = 0.0005
+
+
 def _run_worker(settings: ServerSettings, sock: socket.socket, ready: Event | None = None) -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL)
     _WorkerServer(_config(settings), ready).run(sockets=[sock])
 
 
