@@ -102,11 +102,17 @@ def provide_expected_version(
     return expected_version(principal, if_match)
 
 
+def writer(principal: Principal) -> Principal:
+    """The caller, if it may change anything at all: a change without a token is 401."""
+    if principal == ANONYMOUS:
+        raise Unauthenticated("writing needs an API token")
+    return principal
+
+
 def expected_version(principal: Principal, if_match: str | None) -> int:
     """The version If-Match names. Who asks is settled before what they ask: without a token a
     change is 401 whatever its If-Match (the use cases refuse the anonymous too, but later)."""
-    if principal == ANONYMOUS:
-        raise Unauthenticated("writing needs an API token")
+    writer(principal)
     if if_match is None:
         raise PreconditionRequired(
             detail='If-Match is required: send the ETag of the initiative you read, e.g. "3"'

@@ -10,11 +10,10 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Request, Response
 
-from api.deps import caller
+from api.deps import caller, writer
 from api.problems import IdempotencyKeyReused
 from tracker.clock import utc_now
 from tracker.domain.access import Principal
-from tracker.errors import Unauthenticated
 from tracker.store.access import StoredResponse
 from tracker.store.uow import Database, UnitOfWork
 
@@ -53,9 +52,7 @@ def run_write(
     all. Errors are not stored: a retry after a refusal is evaluated again.
     """
     with database.uow(write=True, read_first=True) as uow:
-        principal = caller(request, uow)
-        if principal.is_anonymous:
-            raise Unauthenticated("writing needs an API token")
+        principal = writer(caller(request, uow))
         if key is not None:
             replayed = _replay(uow, principal, key, fingerprint, result_type)
             if replayed is not None:

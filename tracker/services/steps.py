@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Concatenate, ParamSpec
 
 from tracker.clock import brussels_day
 from tracker.domain.access import Principal
@@ -21,6 +23,8 @@ from tracker.services.initiatives import readable_initiative, writable_initiativ
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import EventDef, catalogue
 from workflows.engine import TransitionRefused, engine_for
+
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,31 +76,6 @@ def allowed_transitions(
     return initiative, options(initiative)
 
 
-def record_event(
-    uow: UnitOfWork,
-    slug: str,
-    *,
-    event: str,
-    occurred_on: date,
-    reference: str | None,
-    note: str | None,
-    principal: Principal,
-    expected_version: int,
-    now: datetime,
-) -> RecordedStep:
-    """Apply one step through the initiative's shared workflow machine and log it.
-
-    The new state, the actual date of the completed stage and the event-log row are written in
-    the caller's transaction; a refused step changes nothing.
-    """
-    step = decide_step(
-        uow, slug, event=event, occurred_on=occurred_on, reference=reference, note=note,
-        principal=principal, expected_version=expected_version, now=now,
-    )  # fmt: skip
-    store_step(uow, step)
-    return step
-
-
 def decide_step(
     uow: UnitOfWork,
     slug: str,
@@ -109,8 +88,8 @@ def decide_step(
     expected_version: int,
     now: datetime,
 ) -> RecordedStep:
-    """Work out one step, or refuse it, writing nothing: `store_step` writes it, in the same
-    transaction or in a later one (see there)."""
+    """Apply one step through the initiative's shared workflow machine, or refuse it, writing
+    nothing: `store_step` writes it, in the same transaction or in a later one (see there)."""
     initiative = writable_initiative(uow, slug, principal, expected_version)
     engine = engine_for(initiative.kind)
     try:
@@ -163,3 +142,20 @@ def store_step(uow: UnitOfWork, step: RecordedStep) -> None:
     """
     uow.initiatives.save(step.initiative, now=step.event.recorded_at)
     uow.initiatives.append_event(step.initiative, step.event)
+
+
+def _and_stored(
+    decide: Callable[Concatenate[UnitOfWork, P], RecordedStep],
+) -> Callable[Concatenate[UnitOfWork, P], RecordedStep]:
+    def record(uow: UnitOfWork, /, *args: P.args, **kwargs: P.kwargs) -> RecordedStep:
+        step = decide(uow, *args, **kwargs)
+        store_step(uow, step)
+        return step
+
+    return record
+
+
+# A step decided and written in the caller's transaction: the new state, the actual date of the
+# completed stage and the event-log row; a refused step changes nothing. The API decides first
+# and writes in the writers' turn instead (api.writes.run_write).
+record_event = _and_stored(decide_step)
