@@ -123,3 +123,20 @@ def token_for(
         token = create_token(uow, name=name, role=Role(role), entities=list(entities), now=NOW)
         uow.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def record_step(
+    database: Database, slug: str, event: str, version: int, *, actor: str, note: str = "test"
+) -> int:
+    """One step by a coordinator, committed in a transaction of its own, today (NOW); the
+    initiative's new version."""
+    from tracker.domain.access import Principal, Role
+    from tracker.services.steps import record_event
+
+    with database.uow(write=True) as uow:
+        done = record_event(
+            uow, slug, event=event, occurred_on=NOW.date(), reference=None, note=note,
+            principal=Principal(actor, Role.COORDINATOR), expected_version=version, now=NOW,
+        )  # fmt: skip
+        uow.commit()
+    return done.initiative.version

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from tests.conftest import NOW
+from tests.conftest import NOW, record_step
 from tracker.domain.access import Principal, Role
 from tracker.errors import StaleVersion
-from tracker.services.steps import RecordedStep, decide_step, record_event, store_step
+from tracker.services.steps import RecordedStep, decide_step, store_step
 from tracker.store.uow import Database, UnitOfWork
 
 KLIP = "decreet-klip-gipod-verordening"
@@ -26,13 +26,8 @@ def _decide(uow: UnitOfWork, slug: str, event: str, version: int) -> RecordedSte
 
 
 def _record(database: Database, slug: str, event: str, version: int) -> int:
-    with database.uow(write=True) as uow:
-        done = record_event(
-            uow, slug, event=event, occurred_on=NOW.date(), reference=None, note="other",
-            principal=COORDINATOR, expected_version=version, now=NOW,
-        )  # fmt: skip
-        uow.commit()
-    return done.initiative.version
+    """Another request's step, committed at once."""
+    return record_step(database, slug, event, version, actor=COORDINATOR.name, note="other")
 
 
 def _log(database: Database, slug: str) -> list[tuple[str, str | None]]:

@@ -15,26 +15,18 @@ from sqlalchemy import text
 
 from api import calendars
 from api.app import create_app
-from tests.conftest import NOW
-from tracker.domain.access import Principal, Role
+from tests.conftest import NOW, record_step
 from tracker.services import feed_keeper
 from tracker.services.feed_keeper import FeedKeeper, catch_up_feeds
 from tracker.services.feeds import feed
-from tracker.services.steps import record_event
 from tracker.store.uow import Database
 
 KLIP = "decreet-klip-gipod-verordening"
-COORDINATOR = Principal("catch-up-test", Role.COORDINATOR)
+ACTOR = "catch-up-test"
 
 
 def _step(database: Database, event: str, version: int) -> int:
-    with database.uow(write=True) as uow:
-        done = record_event(
-            uow, KLIP, event=event, occurred_on=NOW.date(), reference=None, note="test",
-            principal=COORDINATOR, expected_version=version, now=NOW,
-        )  # fmt: skip
-        uow.commit()
-    return done.initiative.version
+    return record_step(database, KLIP, event, version, actor=ACTOR)
 
 
 def _klip_events(database: Database) -> dict[str, tuple[int, str]]:
