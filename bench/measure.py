@@ -152,7 +152,7 @@ def programme_feed(database: Database, now: datetime) -> Figures:
     def build() -> tuple[bytes, str]:
         with database.uow() as uow:
             result = feed(uow, "programme", None, audience=frozenset(), lang="nl", now=now)
-        body = calendar(result.name, result.description, [e.text for e in result.events])
+        body = calendar(result.name, result.description, result.events)
         encoded = body.encode()
         return encoded, hashlib.sha256(encoded).hexdigest()
 

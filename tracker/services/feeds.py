@@ -14,7 +14,7 @@ from tracker.errors import InvalidInput, NotFound
 from tracker.forecasting import assessment
 from tracker.outputs.ical import CANCELLED, LANGS, cancelled, events, short_title, vevent
 from tracker.services.tokens import hash_token
-from tracker.store.feeds import EventWrite, FeedText, StoredEvent
+from tracker.store.feeds import EventWrite, StoredEvent
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
 from workflows.definitions import Label, catalogue
@@ -115,7 +115,7 @@ def revoke_feed_token(uow: UnitOfWork, name: str, *, now: datetime) -> None:
 class Feed:
     name: str
     description: str
-    events: list[FeedText]
+    events: list[str]  # each a VEVENT as stored
     # Last-Modified: the latest change to any feed, so that an event leaving this one (hidden,
     # expired, filtered out) never looks unmodified to If-Modified-Since.
     changed_at: datetime

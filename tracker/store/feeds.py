@@ -16,12 +16,6 @@ from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core
 
 
 @dataclass(frozen=True, slots=True)
-class FeedText:
-    text: str
-    changed_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class StoredEvent:
     """One stored calendar event of an initiative, as read or as it is to be written."""
 
@@ -157,23 +151,24 @@ class FeedRepository:
         *,
         stage: str | None = None,
         cancelled_since: datetime,
-    ) -> list[FeedText]:
+    ) -> list[str]:
         """The stored events of these initiatives in feed order; cancelled ones only while
         recent (a withdrawn initiative disappears from feeds 30 days after)."""
         column = FeedEventRow.vevent_en if lang == "en" else FeedEventRow.vevent_nl
-        result: list[FeedText] = []
-        for chunk in chunks(list(initiative_ids)):
-            query = (
-                select(column, FeedEventRow.changed_at, FeedEventRow.status)
-                .where(FeedEventRow.initiative_id.in_(chunk))
-                .order_by(FeedEventRow.initiative_id, FeedEventRow.start, FeedEventRow.key)
+        query = (
+            select(column)
+            .where(
+                FeedEventRow.initiative_id.in_(bindparam("ids", expanding=True)),
+                or_(
+                    FeedEventRow.status != "CANCELLED",
+                    FeedEventRow.changed_at >= cancelled_since,
+                ),
             )
-            if stage is not None:
-                query = query.where(FeedEventRow.stage == stage)
-            for vevent, changed_at, status in self.session.execute(query):
-                if status != "CANCELLED" or changed_at >= cancelled_since:
-                    result.append(FeedText(vevent, changed_at))
-        return result
+            .order_by(FeedEventRow.initiative_id, FeedEventRow.start, FeedEventRow.key)
+        )
+        if stage is not None:
+            query = query.where(FeedEventRow.stage == stage)
+        return [text for (text,) in self._rows(query, initiative_ids)]
 
     def next_expiry(self, *, now: datetime, cancelled_for: timedelta) -> datetime | None:
         """When the next cancelled event drops out of the feeds, changing them without a commit."""
