@@ -59,6 +59,23 @@ class _Served:
     etag: str
     modified: datetime
     valid_until: datetime | None  # when a cancelled event drops out: the feed changes then
+    # The headers of its answers, formatted once: a kept feed answers polls by the thousand.
+    headers: dict[str, str]
+    # A 304 carries only what RFC 9110 (15.4.5) asks of it: the client keeps the headers it
+    # stored with the feed. Each header costs the server's HTTP layer more than the poll.
+    unchanged_headers: dict[str, str]
+
+    @classmethod
+    def of(cls, body: bytes, modified: datetime, valid_until: datetime | None) -> _Served:
+        etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+        unchanged = {"ETag": etag, "Cache-Control": "no-cache"}
+        headers = {
+            **unchanged,
+            "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
+            "Referrer-Policy": "no-referrer",
+            "Content-Length": str(len(body)),
+        }
+        return cls(body, etag, modified, valid_until, headers, unchanged)
 
 
 class _FeedCache:
@@ -104,33 +121,26 @@ class _FeedCache:
 FEEDS = _FeedCache()
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+def _conditional(request: Request[Any, Any, Any], served: _Served) -> Response[bytes]:
+    if _unchanged(request, served):
+        return Response(b"", status_code=304, headers=served.unchanged_headers)
+    content = b"" if request.method == HttpMethod.HEAD else served.body
+    return Response(content, media_type=CALENDAR, headers=served.headers)
 
 
-def _conditional(
-    request: Request[Any, Any, Any], body: bytes, modified: datetime, etag: str
-) -> Response[bytes]:
-    headers = {
-        "ETag": etag,
-        "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
-        "Cache-Control": "no-cache",
-        "Referrer-Policy": "no-referrer",
-    }
+def _unchanged(request: Request[Any, Any, Any], served: _Served) -> bool:
+    """Whether the client holds this feed already (If-None-Match, else If-Modified-Since)."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         tags = {tag.strip() for tag in if_none_match.split(",")}
-        if etag in tags or "*" in tags:
-            return Response(b"", status_code=304, headers=headers)
-    elif (since := request.headers.get("if-modified-since")) is not None:
-        try:
-            if modified.replace(microsecond=0) <= parsedate_to_datetime(since):
-                return Response(b"", status_code=304, headers=headers)
-        except (TypeError, ValueError):
-            pass  # an unreadable date is ignored, as RFC 9110 says
-    content = b"" if request.method == HttpMethod.HEAD else body
-    headers["Content-Length"] = str(len(body))
-    return Response(content, media_type=CALENDAR, headers=headers)
+        return served.etag in tags or "*" in tags
+    since = request.headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        return served.modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is ignored, as RFC 9110 says
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +182,7 @@ def _kept(
     served = FEEDS.get((generation, *asked.identity(frozenset())), utc_now())
     if served is None:
         return None
-    return _conditional(request, served.body, served.modified, served.etag)
+    return _conditional(request, served)
 
 
 def _serve(
@@ -222,7 +232,7 @@ def _serve_in(
         )
     except InvalidInput as exc:
         return _text(400, f"{exc}\n")
-    return _conditional(request, served.body, served.modified, served.etag)
+    return _conditional(request, served)
 
 
 def _build(uow: UnitOfWork, asked: _Asked, audience: frozenset[str], now: datetime) -> _Served:
@@ -238,7 +248,7 @@ def _build(uow: UnitOfWork, asked: _Asked, audience: frozenset[str], now: dateti
     )
     body = calendar(result.name, result.description, result.events).encode()
     expiry = uow.feeds.next_expiry(now=now, cancelled_for=WITHDRAWN_SHOWN)
-    return _Served(body, _etag(body), result.changed_at, expiry)
+    return _Served.of(body, result.changed_at, expiry)
 
 
 # The values are documented with schema_extra, not checked by Litestar: the feed itself refuses

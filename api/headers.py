@@ -40,7 +40,9 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             return
 
         async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            # A 304 has no content: the client keeps the headers it stored with the answer it
+            # revalidates. Feed polls, by the thousand, are mostly 304s.
+            if message["type"] == "http.response.start" and message["status"] != 304:
                 headers = list(message.get("headers", ()))
                 present = {name.lower(): value for name, value in headers}
                 headers += [header for header in _ALWAYS if header[0] not in present]

@@ -57,16 +57,23 @@ def _writer(request: Request[Any, Any, Any]) -> str:
     return "token:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-def limit_rate(request: Request[Any, Any, Any]) -> Response[Any] | None:
+def _counted(scope: Scope) -> tuple[TokenBuckets, bool] | None:
+    """The limit a request counts against, and whether it polls a feed; None if it counts
+    against none. From the scope alone: feed polls come thousands of times a second."""
+    limits: Limits = scope["litestar_app"].state.limits
+    method = scope["method"]
+    if method in WRITE_METHODS:
+        return None if limits.writes is None else (limits.writes, False)
+    if method in ("GET", "HEAD") and scope["path"].startswith("/calendars/"):
+        return None if limits.feeds is None else (limits.feeds, True)
+    return None
+
+
+def limit_rate(
+    request: Request[Any, Any, Any], buckets: TokenBuckets, feed: bool
+) -> Response[Any] | None:
     """None lets the request through, a 429 answer stops it."""
-    limits: Limits = request.app.state.limits
-    feed = request.url.path.startswith("/calendars/")
-    if request.method in WRITE_METHODS and limits.writes is not None:
-        wait = limits.writes.take(_writer(request))
-    elif feed and request.method in ("GET", "HEAD") and limits.feeds is not None:
-        wait = limits.feeds.take(_address(request))
-    else:
-        return None
+    wait = buckets.take(_address(request) if feed else _writer(request))
     if wait <= 0:
         return None
     retry = {"Retry-After": str(max(1, math.ceil(wait)))}
@@ -83,9 +90,10 @@ def rate_limits(app: ASGIApp) -> ASGIApp:
     """The limits as middleware, so that no controller's own before_request can bypass them."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP:
+        counted = _counted(scope) if scope["type"] == ScopeType.HTTP else None
+        if counted is not None:
             request: Request[Any, Any, Any] = Request(scope, receive)
-            refused = limit_rate(request)
+            refused = limit_rate(request, *counted)
             if refused is not None:
                 await refused.to_asgi_response(app=None, request=request)(scope, receive, send)
                 return

@@ -177,11 +177,15 @@ def test_a_kept_feed_answers_polls_until_the_next_commit(seeded):
     with TestClient(create_app(seeded)) as client:
         first = client.get(url)
         etag = first.headers["etag"]
+        assert first.headers["x-content-type-options"] == "nosniff"
         for _ in range(3):
             poll = client.get(url, headers={"If-None-Match": etag})
             assert poll.status_code == 304
-            assert poll.headers["x-content-type-options"] == "nosniff"
             assert poll.headers["etag"] == etag
+            assert poll.headers["cache-control"] == "no-cache"
+            # RFC 9110 15.4.5: the client keeps the other headers it stored with the feed.
+            assert "last-modified" not in poll.headers
+            assert "x-content-type-options" not in poll.headers
         _step(seeded, "hold", 1)  # outside the app: no hook of its own tells it
         moved = client.get(url, headers={"If-None-Match": etag})
         assert moved.status_code == 200
