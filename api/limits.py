@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from api.problems import problem_response
 from api.session import session_token
@@ -57,7 +57,7 @@ def _writer(request: Request[Any, Any, Any]) -> str:
     return "token:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-def _counted(scope: Scope) -> tuple[TokenBuckets, bool] | None:
+def _counted(scope: HTTPScope) -> tuple[TokenBuckets, bool] | None:
     """The limit a request counts against, and whether it polls a feed; None if it counts
     against none. From the scope alone: feed polls come thousands of times a second."""
     limits: Limits = scope["litestar_app"].state.limits
