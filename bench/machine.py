@@ -6,6 +6,7 @@ import os
 import platform
 import sqlite3
 import subprocess
+import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,22 @@ def _wrk() -> str:
     return (run.stdout or run.stderr).splitlines()[0].strip()
 
 
+def python_loop_s(additions: int = 10_000_000, repeats: int = 3) -> float:
+    """Seconds for a fixed loop of Python additions, best of `repeats`: how fast this machine
+    runs Python, to compare the absolute times of runs on different (or busier) machines."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        total = 0
+        for i in range(additions):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def machine(postgres_url: str | None) -> dict[str, Any]:
     return {
+        "python_loop_s": python_loop_s(),
         "cpu": _cpu(),
         "cores": os.cpu_count(),
         "memory_gb": round(_memory_gb(), 1),

@@ -41,10 +41,19 @@ SYSTEM = Principal("bench", Role.ADMIN)
 Figures = dict[str, Any]
 
 
-def best_of(action: Callable[[], object], repeats: int) -> float:
-    """The shortest of `repeats` timed runs, in seconds."""
-    times = []
-    for _ in range(repeats):
+MOST_REPEATS = 5
+REPEAT_BUDGET_S = 3.0
+
+
+def best_of(action: Callable[[], object], repeats: int, *, most: int = MOST_REPEATS) -> float:
+    """The shortest of at least `repeats` timed runs, in seconds; more, up to MOST_REPEATS, while
+    they fit in REPEAT_BUDGET_S. The least of fewer runs is larger on a busy machine: with as
+    many runs at every size wherever they are cheap, noise does not pass for growth in N.
+    `most` = `repeats` for an action that is not the same when repeated."""
+    times: list[float] = []
+    while len(times) < repeats or (
+        len(times) < most and sum(times) + min(times) <= REPEAT_BUDGET_S
+    ):
         started = time.perf_counter()
         action()
         times.append(time.perf_counter() - started)
@@ -129,7 +138,7 @@ def weekly(database: Database, now: datetime) -> Figures:
         for _ in range(repeats):
             memo = ReportMemo()
             build(fmt, memo, yesterday)()
-            next_days.append(best_of(build(fmt, memo), 1))
+            next_days.append(best_of(build(fmt, memo), 1, most=1))  # a second is the same day
         figures[f"report_{fmt}_next_day_s"] = min(next_days)
         kept = ReportMemo()
         build(fmt, kept)()

@@ -502,6 +502,14 @@ def write_report(results: dict[str, Any], before: dict[str, Any] | None, path: P
         f"- Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m['postgresql'] or '–'}, "
         f"{m['wrk']}",
         "- " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
+        *(
+            [
+                f"- speed: a loop of 10 million Python additions took {m['python_loop_s']:.2f} s "
+                "(best of 3), to compare absolute times between runs"
+            ]
+            if "python_loop_s" in m
+            else []
+        ),
         f"- servers: {settings['workers']} workers each; load tests {settings['seconds']:.0f} s "
         f"each; {settings['clients']} concurrent writers; seed {settings['seed']}",
         "",
