@@ -309,7 +309,7 @@ def test_the_generation_outlives_a_lost_connection_on_postgresql(seeded: Databas
     assert isinstance(watcher, ChangeCounterWatcher)
     kept = watcher._connection
     assert kept is not None
-    pid = kept.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
+    pid = kept.info.backend_pid
     alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
     # Autocommit: a transaction would see one snapshot of pg_stat_activity all along.
     with seeded.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:

@@ -15,8 +15,8 @@ import sqlite3
 import threading
 from typing import Any
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+import psycopg
+from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,16 @@ class DataVersionWatcher:
 
 class ChangeCounterWatcher:
     """change_counter read on a PostgreSQL connection of its own, outside any transaction (one
-    query, instead of a pool checkout and a transaction), and as announced to this process."""
+    prepared query on the driver's connection: a kept view is answered after it, and
+    SQLAlchemy's part of a query cost as much as the server's), and as announced to this
+    process."""
+
+    COUNTER = "SELECT value FROM change_counter"
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._connection: Connection | None = None
+        self._connection: Any = None  # the driver's (psycopg) connection
+        self._cursor: Any = None
         self._lock = threading.Lock()
         self._announcements: _Announcements | None = None
 
@@ -69,19 +74,18 @@ class ChangeCounterWatcher:
         with self._lock:
             try:
                 return self._read()
-            except DBAPIError as exc:
-                if not exc.connection_invalidated:
+            except psycopg.OperationalError:
+                if not self._connection.broken:
                     raise
                 self._connection = None  # the server closed it: once more, on a new one
                 return self._read()
 
     def _read(self) -> int:
         if self._connection is None:
-            connection = self._engine.connect()
-            self._connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return int(
-            self._connection.exec_driver_sql("SELECT value FROM change_counter").scalar_one()
-        )
+            self._connection = own_connection(self._engine)
+            self._cursor = self._connection.cursor()
+        self._cursor.execute(self.COUNTER, prepare=True)
+        return int(self._cursor.fetchone()[0])
 
     def announced(self) -> int | None:
         """The counter as last announced to this process, without a query; None while nothing
@@ -99,7 +103,7 @@ class ChangeCounterWatcher:
             return
         try:
             self._announcements.raise_to(self.version())
-        except DBAPIError as exc:
+        except psycopg.Error as exc:
             # The commit stands: its announcement still comes, this process only hears of it
             # a moment later, as the others do.
             log.warning("reading the change counter after a commit failed: %s", exc)
@@ -111,6 +115,17 @@ class ChangeCounterWatcher:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def own_connection(engine: Engine) -> Any:
+    """The driver's connection, in autocommit, with the engine's settings (search_path among
+    them) and no place in its pool."""
+    raw = engine.raw_connection()
+    connection: Any = raw.driver_connection
+    raw.detach()
+    connection.rollback()
+    connection.autocommit = True
+    return connection
 
 
 class _Announcements:
@@ -161,12 +176,8 @@ class _Announcements:
     def _listen(self) -> None:
         # A connection from the engine gets its settings (search_path among them); detached,
         # it holds no place in the pool.
-        raw = self._engine.raw_connection()
-        connection: Any = raw.driver_connection
-        raw.detach()
+        connection = own_connection(self._engine)
         try:
-            connection.rollback()
-            connection.autocommit = True
             schema = connection.execute("SELECT current_schema()").fetchone()[0]
             self.backend_pid = connection.info.backend_pid
             connection.execute(f"LISTEN {CHANNEL}")
