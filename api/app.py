@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
+from sqlalchemy.orm import configure_mappers
 
 from api.calendars import CalendarController, CalendarsController
 from api.deps import DEPENDENCIES
@@ -30,6 +31,7 @@ from tracker.services.feed_keeper import FeedKeeper
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
+from workflows.definitions import prepared
 
 MAX_BODY_BYTES = 256 * 1024
 STATIC = PROJECT_ROOT / "static"
@@ -42,6 +44,13 @@ def health(state: State) -> Health:
         connection.execute(text("SELECT 1"))
     return Health(status="ok", database=database.engine.dialect.name,
                   schema_revision=migrate.current_revision(database.engine))  # fmt: skip
+
+
+def _prepare() -> None:
+    """What the first requests of a worker would otherwise each do at once, while they wait:
+    load the workflows and their holidays, and configure the ORM's mappers."""
+    prepared()
+    configure_mappers()
 
 
 def create_app(database: Database | None = None) -> Litestar:
@@ -81,6 +90,7 @@ def create_app(database: Database | None = None) -> Litestar:
             {"database": db, "limits": Limits.from_environment(), "report_memo": ReportMemo()}
         ),
         middleware=[security_headers, rate_limits],
+        on_startup=[_prepare],
         on_shutdown=shutdown,
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[StrictStructSchemaPlugin()],

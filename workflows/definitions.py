@@ -269,6 +269,15 @@ def load_entity_aliases(path: Path) -> dict[str, str]:
     return aliases | {k.casefold(): v for k, v in raw.get("aliases", {}).items()}
 
 
+def prepared() -> Catalogue:
+    """The catalogue with the Belgian holidays its working calendar asks about loaded (0.13 s):
+    a server loads them before its first request. Its request threads otherwise all missed the
+    cache together and each loaded them, a second of CPU per worker under a burst of steps."""
+    cat = catalogue()
+    _belgian_holidays()
+    return cat
+
+
 @cache
 def catalogue() -> Catalogue:
     """The workflow data, read once per process."""
