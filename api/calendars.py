@@ -246,7 +246,7 @@ def _build(uow: UnitOfWork, asked: _Asked, audience: frozenset[str], now: dateti
         kind=Kind(asked.kind) if asked.kind else None,
         status=asked.status,
     )
-    body = calendar(result.name, result.description, result.events).encode()
+    body = calendar(result.name, result.description, result.events)
     expiry = uow.feeds.next_expiry(now=now, cancelled_for=WITHDRAWN_SHOWN)
     return _Served.of(body, result.changed_at, expiry)
 

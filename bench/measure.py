@@ -162,8 +162,7 @@ def programme_feed(database: Database, now: datetime) -> Figures:
         with database.uow() as uow:
             result = feed(uow, "programme", None, audience=frozenset(), lang="nl", now=now)
         body = calendar(result.name, result.description, result.events)
-        encoded = body.encode()
-        return encoded, hashlib.sha256(encoded).hexdigest()
+        return body, hashlib.sha256(body).hexdigest()
 
     repeats = repeats_for(_count(database))
     body, _ = build()
@@ -207,7 +206,7 @@ def _plain_events(database: Database, now: datetime) -> tuple[str, list[PlainEve
                         url=content.url,
                     )
                 )
-    head = calendar(result.name, result.description, []).removesuffix("END:VCALENDAR\r\n")
+    head = calendar(result.name, result.description, []).decode().removesuffix("END:VCALENDAR\r\n")
     return head, plain
 
 

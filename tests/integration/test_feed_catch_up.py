@@ -109,9 +109,9 @@ def test_the_feed_keeper_catches_up_soon_after_a_commit(seeded):
             time.sleep(0.05)
         assert _stale(seeded) == []
         with seeded.uow() as uow:
-            text = "".join(
+            text = b"".join(
                 feed(uow, "initiative", KLIP, audience=frozenset(), lang="nl", now=NOW).events
-            )
+            ).decode()
         assert "Status: Opgeschort" in text
     finally:
         keeper.stop()

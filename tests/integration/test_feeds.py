@@ -830,7 +830,7 @@ def test_a_withdrawn_initiative_is_cancelled_then_left_out_after_30_days(
     def shown(now: datetime) -> set[str]:
         with seeded.uow() as uow:
             result = feed(uow, "programme", None, audience=frozenset(), lang="nl", now=now)
-        return {uid for event in result.events for uid in _blocks(event)}
+        return {uid for event in result.events for uid in _blocks(event.decode())}
 
     assert shown(utc_now() + timedelta(days=29)) == set(before)
     assert shown(utc_now() + timedelta(days=31)) == set(before) - ours

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
 
@@ -11,8 +12,8 @@ REFRESH = timedelta(hours=6)
 
 
 @cache
-def _frame(name: str, description: str) -> tuple[str, str]:
-    """The calendar's head (properties) and tail, built once per name."""
+def _frame(name: str, description: str) -> tuple[bytes, bytes]:
+    """The calendar's head (properties) and tail, built once per name, UTF-8 encoded."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Wetgevingsplanner//Regelgevingsinitiatieven//NL")
     calendar.add("version", "2.0")
@@ -25,11 +26,12 @@ def _frame(name: str, description: str) -> tuple[str, str]:
         calendar.add(prop, icalendar.vText(value))  # escapes , ; and backslashes
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
-    text = calendar.to_ical().decode()
-    head, _, _ = text.rpartition("END:VCALENDAR\r\n")
-    return head, "END:VCALENDAR\r\n"
+    text = calendar.to_ical()
+    head, _, _ = text.rpartition(b"END:VCALENDAR\r\n")
+    return head, b"END:VCALENDAR\r\n"
 
 
-def calendar(name: str, description: str, events: list[str]) -> str:
+def calendar(name: str, description: str, events: Sequence[bytes]) -> bytes:
+    """The feed: its events (each a UTF-8 encoded VEVENT as stored) in a calendar."""
     head, tail = _frame(name, description)
-    return head + "".join(events) + tail
+    return head + b"".join(events) + tail

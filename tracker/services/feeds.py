@@ -115,7 +115,7 @@ def revoke_feed_token(uow: UnitOfWork, name: str, *, now: datetime) -> None:
 class Feed:
     name: str
     description: str
-    events: list[str]  # each a VEVENT as stored
+    events: list[bytes]  # each a VEVENT as stored, UTF-8 encoded
     # Last-Modified: the latest change to any feed, so that an event leaving this one (hidden,
     # expired, filtered out) never looks unmodified to If-Modified-Since.
     changed_at: datetime
