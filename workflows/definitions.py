@@ -271,8 +271,9 @@ def load_entity_aliases(path: Path) -> dict[str, str]:
 
 def prepared() -> Catalogue:
     """The catalogue with the Belgian holidays its working calendar asks about loaded (0.13 s):
-    a server loads them before its first request. Its request threads otherwise all missed the
-    cache together and each loaded them, a second of CPU per worker under a burst of steps."""
+    a server loads them before its first request. Its request threads otherwise missed the
+    cache together and each loaded them: six threads of one worker at the start of a burst of
+    steps (py-spy)."""
     cat = catalogue()
     _belgian_holidays()
     return cat

@@ -30,6 +30,8 @@ from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core
 
 
 class _Encoded(TypeDecorator[bytes]):
+    """Bytes as they come, or text encoded as UTF-8."""
+
     impl = LargeBinary
     cache_ok = True
 

@@ -75,8 +75,8 @@ class ChangeCounterWatcher:
             try:
                 return self._read()
             except psycopg.OperationalError:
-                if not self._connection.broken:
-                    raise
+                if self._connection is None or not self._connection.broken:
+                    raise  # not connected at all, or a failure of the query itself
                 self._connection = None  # the server closed it: once more, on a new one
                 return self._read()
 
@@ -114,7 +114,7 @@ class ChangeCounterWatcher:
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
-                self._connection = None
+                self._connection = self._cursor = None
 
 
 def own_connection(engine: Engine) -> Any:
@@ -174,8 +174,6 @@ class _Announcements:
             self._stopping.wait(self.RETRY_S)
 
     def _listen(self) -> None:
-        # A connection from the engine gets its settings (search_path among them); detached,
-        # it holds no place in the pool.
         connection = own_connection(self._engine)
         try:
             schema = connection.execute("SELECT current_schema()").fetchone()[0]
