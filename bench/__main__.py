@@ -20,7 +20,7 @@ from bench.databases import loaded_postgres, loaded_sqlite, postgres_schema, sql
 from bench.generate import Programme, programme
 from bench.machine import machine
 from bench.plot import write_plot
-from bench.report import write_report
+from bench.report import machine_speed, write_report
 from tracker.clock import utc_now
 from tracker.domain.access import Role
 from tracker.domain.model import Stage
@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "parse": [],
         "runs": [],
+        "previous_run": _previous_run(args.output / "results.json"),
     }
     for size in parse_sizes:
         figures = measure.annex_parsing(programme(size, args.seed))
@@ -136,6 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _save(results, args.output)
     _write(results, args.output)
     return 0
+
+
+def _previous_run(path: Path) -> dict[str, Any] | None:
+    """The machine speed of the run whose results this one replaces, read before they are."""
+    try:
+        return machine_speed(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _write(results: dict[str, Any], folder: Path) -> None:

@@ -67,6 +67,39 @@ def floor_rps(http: dict[str, Any]) -> float:
     return sum(values) / len(values)
 
 
+def machine_speed(results: dict[str, Any]) -> dict[str, Any]:
+    """How fast the machine of a run was, apart from the code: its 1 KB floor (median over the
+    load tests) and its loop of Python additions."""
+    floors = sorted(
+        floor_rps(r["figures"]["http"]) for r in results["runs"] if "http" in r["figures"]
+    )
+    return {
+        "started": results["settings"]["started"],
+        "floor_rps": floors[len(floors) // 2] if floors else None,
+        "python_loop_s": results["machine"].get("python_loop_s"),
+    }
+
+
+def _speed_against(results: dict[str, Any]) -> list[str]:
+    previous = results.get("previous_run")
+    if not previous or not previous.get("floor_rps"):
+        return []
+    now = machine_speed(results)
+    if not now["floor_rps"]:
+        return []
+    loop = (
+        f" and its loop of Python additions {previous['python_loop_s']:.2f} s"
+        if previous.get("python_loop_s")
+        else ""
+    )
+    return [
+        f"- the run this one replaced ({previous['started']}) served the 1 KB floor at "
+        f"{previous['floor_rps']:,.0f}/s{loop} (medians over its load tests); this run "
+        f"{now['floor_rps']:,.0f}/s. The absolute times of two runs differ with their machines "
+        "before any change of code: compare runs through the ratios to the floors."
+    ]
+
+
 def growth(points: list[tuple[int, float]]) -> float | None:
     """The exponent b of cost ~ N^b between the two largest sizes (1 is linear)."""
     usable = [(n, c) for n, c in points if c and c > 0]
@@ -511,6 +544,7 @@ def write_report(results: dict[str, Any], before: dict[str, Any] | None, path: P
             if "python_loop_s" in m
             else []
         ),
+        *_speed_against(results),
         f"- servers: {settings['workers']} workers each; load tests {settings['seconds']:.0f} s "
         f"each; {settings['clients']} concurrent writers; seed {settings['seed']}",
         "",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from bench import measure
+from bench.__main__ import _previous_run
 from bench.databases import loaded_sqlite, sqlite_url
 from bench.generate import parse, programme
 from bench.plot import write_plot
-from bench.report import write_report
+from bench.report import _speed_against, machine_speed, write_report
 from tracker.clock import utc_now
 from tracker.domain.windows import parse_window
 from tracker.store.db import make_engine
@@ -77,6 +80,29 @@ def test_the_measurements_and_their_report(tmp_path: Path) -> None:
     svg = (tmp_path / "cost.svg").read_text()
     assert svg.startswith("<svg")
     assert "<polyline" in svg
+
+
+def test_a_run_names_the_speed_of_the_machine_of_the_run_it_replaced(tmp_path: Path) -> None:
+    def run(floor: float) -> dict[str, Any]:
+        http = {"floor_1k": {"rps": floor}, "floor_1k_after": {"rps": floor + 200}}
+        return {"backend": "sqlite", "size": 5, "figures": {"http": http}}
+
+    old = {"settings": {"started": "then"}, "machine": {"python_loop_s": 0.3},
+           "runs": [run(8900), run(13900), run(9900)]}  # fmt: skip
+    assert machine_speed(old) == {"started": "then", "floor_rps": 10000, "python_loop_s": 0.3}
+    (tmp_path / "results.json").write_text(json.dumps(old))
+    assert _previous_run(tmp_path / "results.json") == machine_speed(old)
+    assert _previous_run(tmp_path / "missing.json") is None
+    (tmp_path / "broken.json").write_text("{")
+    assert _previous_run(tmp_path / "broken.json") is None
+
+    new = {"settings": {"started": "now"}, "machine": {}, "runs": [run(2900)],
+           "previous_run": machine_speed(old)}  # fmt: skip
+    [line] = _speed_against(new)
+    assert "(then) served the 1 KB floor at 10,000/s" in line
+    assert "its loop of Python additions 0.30 s" in line
+    assert "this run 3,000/s" in line
+    assert _speed_against({**new, "previous_run": None}) == []
 
 
 def test_a_loaded_programme_copies_to_postgresql(tmp_path: Path) -> None:
