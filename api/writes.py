@@ -4,6 +4,7 @@ Idempotency-Key."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,6 +28,27 @@ def etag(version: int) -> dict[str, str]:
 def request_hash(method: str, path: str, payload: object) -> str:
     body = msgspec.json.encode(payload, order="sorted")
     return hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
+
+
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+_DECODERS_LOCK = threading.Lock()
+
+
+def decoded(body: bytes, result_type: type[T]) -> T:
+    """A stored response body as `result_type`, with a decoder built by one thread at a time.
+
+    msgspec (0.22) works out how to decode a Struct type on its first use, and crashed the
+    process (SIGSEGV) when several threads did that for one type at once: a worker died when
+    nine retries with one Idempotency-Key were replayed together (tests/unit/test_decoding.py
+    shows it without this lock)."""
+    decoder = _DECODERS.get(result_type)
+    if decoder is None:
+        with _DECODERS_LOCK:
+            decoder = _DECODERS.get(result_type)
+            if decoder is None:
+                decoder = _DECODERS[result_type] = msgspec.json.Decoder(result_type)
+    result: T = decoder.decode(body)
+    return result
 
 
 Outcome = tuple[int, T, dict[str, str]]  # status, body, headers
@@ -90,6 +112,6 @@ def _replay(
         return None
     if stored.request_hash != fingerprint:
         raise IdempotencyKeyReused(detail="this Idempotency-Key was used for another request")
-    replayed = msgspec.json.decode(stored.body, type=result_type)
+    replayed = decoded(stored.body, result_type)
     headers = {**stored.headers, "Idempotent-Replayed": "true"}
     return Response(replayed, status_code=stored.status, headers=headers)

@@ -401,7 +401,11 @@ def _together(
 
     with ThreadPoolExecutor(max_workers=len(requests)) as pool:
         futures = [pool.submit(one, *r) for r in requests]
-        return [f.result(timeout=90) for f in futures]
+        try:
+            return [f.result(timeout=90) for f in futures]
+        except httpx.TransportError as exc:  # the server's side of it, for whoever reads this
+            log = server.log.read_text(errors="replace")[-6000:]
+            raise AssertionError(f"{exc!r}; the server's log ends:\n{log}") from exc
 
 
 def _events(server: Server, slug: str) -> list[str]:
