@@ -31,7 +31,7 @@ from tracker.services.feed_keeper import FeedKeeper
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
-from workflows.definitions import prepared
+from workflows.definitions import prepare
 
 MAX_BODY_BYTES = 256 * 1024
 STATIC = PROJECT_ROOT / "static"
@@ -49,7 +49,7 @@ def health(state: State) -> Health:
 def _prepare() -> None:
     """What the first requests of a worker would otherwise each do at once, while they wait:
     load the workflows and their holidays, and configure the ORM's mappers."""
-    prepared()
+    prepare()
     configure_mappers()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +71,10 @@ def floor_rps(http: dict[str, Any]) -> float:
 def machine_speed(results: dict[str, Any]) -> dict[str, Any]:
     """How fast the machine of a run was, apart from the code: its 1 KB floor (median over the
     load tests) and its loop of Python additions."""
-    floors = sorted(
-        floor_rps(r["figures"]["http"]) for r in results["runs"] if "http" in r["figures"]
-    )
+    floors = [floor_rps(r["figures"]["http"]) for r in results["runs"] if "http" in r["figures"]]
     return {
         "started": results["settings"]["started"],
-        "floor_rps": floors[len(floors) // 2] if floors else None,
+        "floor_rps": statistics.median(floors) if floors else None,
         "python_loop_s": results["machine"].get("python_loop_s"),
     }
 

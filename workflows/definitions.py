@@ -269,14 +269,13 @@ def load_entity_aliases(path: Path) -> dict[str, str]:
     return aliases | {k.casefold(): v for k, v in raw.get("aliases", {}).items()}
 
 
-def prepared() -> Catalogue:
-    """The catalogue with the Belgian holidays its working calendar asks about loaded (0.13 s):
+def prepare() -> None:
+    """Load the catalogue and the Belgian holidays its working calendar asks about (0.13 s):
     a server loads them before its first request. Its request threads otherwise missed the
     cache together and each loaded them: six threads of one worker at the start of a burst of
     steps (py-spy)."""
-    cat = catalogue()
+    catalogue()
     _belgian_holidays()
-    return cat
 
 
 @cache
