@@ -154,6 +154,25 @@ def test_the_logs_are_append_only(database: Database, table: str):
         assert [c.actor for c in uow.initiatives.plan_changes("decreet-test")] == ["test"]
 
 
+def test_the_latest_step_is_the_latest_date_of_a_workflow_step(database: Database):
+    _store_with_event(database)  # created on 2026-11-23: creation is not a step
+    with database.uow() as uow:
+        initiative = uow.initiatives.get("decreet-test")
+        assert initiative is not None and initiative.id is not None
+        assert uow.initiatives.latest_step_on(initiative.id) is None
+    with database.uow(write=True) as uow:
+        for name, on in [
+            ("complete_drafting", date(2025, 3, 7)),  # logged first, happened later
+            ("hold", date(2025, 3, 3)),
+            ("edit", date(2026, 1, 5)),  # an edit is not a step either
+        ]:
+            uow.initiatives.append_event(initiative, Event(name, on, NOW, "test", "drafting", "drafting"))
+        uow.commit()
+    with database.uow() as uow:
+        assert uow.initiatives.latest_step_on(initiative.id) == date(2025, 3, 7)
+        assert uow.initiatives.latest_step_on(initiative.id + 1000) is None
+
+
 def test_recorded_at_keeps_its_instant(database: Database):
     _store_with_event(database)
     with database.uow() as uow:

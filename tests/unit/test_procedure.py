@@ -11,7 +11,6 @@ from tracker.domain.procedure import (
     EventRefused,
     apply_step,
     check_date,
-    previous_step_on,
     replay,
 )
 from workflows.definitions import catalogue
@@ -54,16 +53,6 @@ def test_accepted_dates() -> None:
 
 def _event(name: str, on: date, source: str | None, dest: str) -> Event:
     return Event(name, on, AT, "test", source, dest)
-
-
-def test_previous_step_ignores_creation_and_edits() -> None:
-    events = [
-        _event("create", date(2026, 1, 5), None, "drafting"),
-        _event("complete_drafting", date(2025, 3, 3), "drafting", "first_approval"),
-        _event("edit", date(2026, 1, 5), "first_approval", "first_approval"),
-    ]
-    assert previous_step_on(events) == date(2025, 3, 3)
-    assert previous_step_on(events[:1]) is None
 
 
 def test_replay_of_a_log_with_hold_and_resume() -> None:

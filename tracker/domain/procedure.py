@@ -33,11 +33,6 @@ class StepWarning:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def previous_step_on(events: Iterable[Event]) -> date | None:
-    """The date of the latest workflow step (creation and edits do not count)."""
-    return max((e.occurred_on for e in events if e.is_step), default=None)
-
-
 def check_date(
     occurred_on: date,
     *,

@@ -15,7 +15,6 @@ from tracker.domain.procedure import (
     StepWarning,
     apply_step,
     check_date,
-    previous_step_on,
 )
 from tracker.errors import InvalidInput, Refused
 from tracker.forecasting import refresh_forecast
@@ -111,11 +110,12 @@ def decide_step(
             )
     completes = _completes(initiative, event)
     from_state = initiative.state
+    assert initiative.id is not None
     try:
         warnings = check_date(
             occurred_on,
             today=brussels_day(now),
-            previous=previous_step_on(uow.initiatives.events(slug)),
+            previous=uow.initiatives.latest_step_on(initiative.id),
             government_decision=bool(completes and cat.stages[completes].government_decision),
             calendar=cat.calendar(),
         )

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from tracker.domain.model import (
     STAGE_ORDER,
+    SYSTEM_EVENTS,
     Event,
     Finding,
     FindingKind,
@@ -128,6 +129,9 @@ _READ_EVENTS = (
     select(EventRow.initiative_id, *(core_table(EventRow).c[name] for name in _EVENT_COLUMNS))
     .where(EventRow.initiative_id.in_(_IDS))
     .order_by(EventRow.id)
+)
+_LATEST_STEP_ON = select(func.max(EventRow.occurred_on)).where(
+    EventRow.initiative_id == bindparam("id"), EventRow.name.not_in(sorted(SYSTEM_EVENTS))
 )
 _READ_PLAN_CHANGES = (
     select(*core_table(PlanChangeRow).c)
@@ -343,6 +347,12 @@ class InitiativeRepository:
 
     def events(self, slug: str) -> list[Event]:
         return [e for entries in self.events_of(self._ids_by_slug(slug)).values() for e in entries]
+
+    def latest_step_on(self, initiative_id: int) -> date | None:
+        """The date of the initiative's latest workflow step (creation and edits do not count):
+        what a new step is checked against, without reading the whole log (reading it took a
+        sixth of a step's CPU under the bench's load)."""
+        return self.session.connection().scalar(_LATEST_STEP_ON, {"id": initiative_id})
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, initiative: Initiative, *, now: datetime) -> None:
