@@ -158,7 +158,8 @@ def test_the_latest_step_is_the_latest_date_of_a_workflow_step(database: Databas
     _store_with_event(database)  # created on 2026-11-23: creation is not a step
     with database.uow() as uow:
         initiative = uow.initiatives.get("decreet-test")
-        assert initiative is not None and initiative.id is not None
+        assert initiative is not None
+        assert initiative.id is not None
         assert uow.initiatives.latest_step_on(initiative.id) is None
     with database.uow(write=True) as uow:
         for name, on in [
@@ -166,7 +167,8 @@ def test_the_latest_step_is_the_latest_date_of_a_workflow_step(database: Databas
             ("hold", date(2025, 3, 3)),
             ("edit", date(2026, 1, 5)),  # an edit is not a step either
         ]:
-            uow.initiatives.append_event(initiative, Event(name, on, NOW, "test", "drafting", "drafting"))
+            step = Event(name, on, NOW, "test", "drafting", "drafting")
+            uow.initiatives.append_event(initiative, step)
         uow.commit()
     with database.uow() as uow:
         assert uow.initiatives.latest_step_on(initiative.id) == date(2025, 3, 7)

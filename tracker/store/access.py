@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from tracker.domain.access import Principal, Role
-from tracker.store.tables import ApiTokenRow, IdempotencyRow
+from tracker.store.tables import ApiTokenRow, IdempotencyRow, core_table
+
+# Every request with a token runs this: built once and run on the Core connection, it took 21 µs
+# where the ORM query that loaded the row took 122 µs (SQLite, /tmp/tokbench.py).
+_TOKEN = core_table(ApiTokenRow)
+_PRINCIPAL = select(_TOKEN.c.name, _TOKEN.c.role, _TOKEN.c.entities).where(
+    _TOKEN.c.token_hash == bindparam("hash"), _TOKEN.c.revoked_at.is_(None)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +55,11 @@ class TokenRepository:
         )
 
     def principal(self, token_hash: str) -> Principal | None:
-        row = self.session.scalar(
-            select(ApiTokenRow).where(
-                ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None)
-            )
-        )
+        row = self.session.connection().execute(_PRINCIPAL, {"hash": token_hash}).first()
         if row is None:
             return None
-        return Principal(row.name, Role(row.role), frozenset(row.entities))
+        name, role, entities = row
+        return Principal(name, Role(role), frozenset(entities))
 
     def revoke(self, name: str, *, now: datetime) -> bool:
         row = self.session.scalar(

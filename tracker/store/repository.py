@@ -386,12 +386,14 @@ class InitiativeRepository:
             raise LookupError(f"initiative {initiative.slug} was not read for update")
         after = _Columns.of(initiative)
         table = core_table(InitiativeRow)
-        written = self.session.execute(
+        changed = {k: v for k, v in after.initiative.items() if before.initiative[k] != v}
+        connection = self.session.connection()
+        written = connection.execute(
             update(table)
             .where(table.c.id == initiative.id, table.c.version == initiative.version)
-            .values(**after.initiative, updated_at=now, version=initiative.version + 1)
+            .values(**changed, updated_at=now, version=initiative.version + 1)
         )
-        if written.rowcount != 1:  # type: ignore[attr-defined]
+        if written.rowcount != 1:
             current = self.session.scalar(
                 select(table.c.version).where(table.c.id == initiative.id)
             )
@@ -407,11 +409,11 @@ class InitiativeRepository:
                 self.session.execute(
                     insert(milestones), [{**values, "initiative_id": initiative.id}]
                 )
-            elif values != before.milestones[stage]:
-                self.session.execute(
+            elif values != (earlier := before.milestones[stage]):
+                connection.execute(
                     update(milestones)
                     .where(milestones.c.initiative_id == initiative.id, milestones.c.stage == stage)
-                    .values(**values)
+                    .values(**{k: v for k, v in values.items() if earlier[k] != v})
                 )
         if after.deadlines != before.deadlines:
             self._replace(LegalDeadlineRow, initiative.id, after.deadlines)
@@ -494,7 +496,7 @@ class InitiativeRepository:
     def append_event(self, initiative: Initiative, event: Event) -> None:
         assert initiative.id is not None, "add the initiative first"
         # A Core insert: the ORM's flush of one new row cost a step more than the row itself.
-        self.session.execute(
+        self.session.connection().execute(
             insert(core_table(EventRow)),
             [
                 {
