@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
@@ -28,6 +30,7 @@ from api.workflows import WorkflowController
 from tracker.outputs.templating import environment
 from tracker.outputs.weekly import ReportMemo
 from tracker.services.feed_keeper import FeedKeeper
+from tracker.services.report_warmer import ReportWarmer
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
@@ -56,17 +59,22 @@ def _prepare() -> None:
 def create_app(database: Database | None = None) -> Litestar:
     """Build the app over `database` (default: TRACKER_DATABASE_URL or the SQLite file).
 
-    A server's app (no `database` given) owns its database and keeps its calendar events up to
-    date after its changes; an app over a given database leaves that to the feeds' own catch-up,
-    so that tests see no writes they did not ask for.
+    A server's app (no `database` given) owns its database, keeps its calendar events up to
+    date after its changes and its weekly-report memo warm; an app over a given database leaves
+    that to the feeds' own catch-up and to the reports, so that tests see no work they did not
+    ask for.
     """
     db = database or Database(make_engine(database_url()))
     redact_feed_tokens()
+    memo = ReportMemo()
+    startup: list[Callable[[], None]] = [_prepare]
     shutdown = []
     if database is None:
         keeper = FeedKeeper(db)
         keeper.attach()
-        shutdown = [keeper.stop, db.dispose]
+        warmer = ReportWarmer(db, memo)
+        startup.append(warmer.start)
+        shutdown = [warmer.stop, keeper.stop, db.dispose]
     return Litestar(
         route_handlers=[
             health,
@@ -86,11 +94,9 @@ def create_app(database: Database | None = None) -> Litestar:
         ),
         dependencies=DEPENDENCIES,
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
-        state=State(
-            {"database": db, "limits": Limits.from_environment(), "report_memo": ReportMemo()}
-        ),
+        state=State({"database": db, "limits": Limits.from_environment(), "report_memo": memo}),
         middleware=[security_headers, rate_limits],
-        on_startup=[_prepare],
+        on_startup=startup,
         on_shutdown=shutdown,
         request_max_body_size=MAX_BODY_BYTES,
         plugins=[StrictStructSchemaPlugin()],

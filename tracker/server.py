@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import ctypes
 import logging
 import multiprocessing
@@ -24,9 +25,10 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from types import FrameType
+from typing import Any
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE
+from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 logger = logging.getLogger("uvicorn.error")
@@ -134,8 +136,19 @@ def _run_worker(settings: ServerSettings, sock: socket.socket, ready: Event | No
 def _config(settings: ServerSettings) -> uvicorn.Config:
     return uvicorn.Config(
         settings.app, factory=True, http=settings.http, log_level=settings.log_level,
-        backlog=BACKLOG,
+        backlog=BACKLOG, log_config=_logging(settings.log_level),
     )  # fmt: skip
+
+
+def _logging(level: str) -> dict[str, Any]:
+    """uvicorn's logging, and the app's own loggers (tracker.*: the feed keeper, the report
+    warmer) beside uvicorn's, at the server's level: without it only their warnings reached
+    the log, unformatted."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["tracker"] = {
+        "handlers": ["default"], "level": level.upper(), "propagate": False,
+    }  # fmt: skip
+    return config
 
 
 class _WorkerServer(uvicorn.Server):

@@ -165,6 +165,14 @@ def test_one_worker_serves_in_its_own_process(tmp_path: Path) -> None:
         assert "Application shutdown complete." in served.log.read_text()
 
 
+def test_each_worker_makes_its_weekly_report_memo_when_it_starts(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        served = _served(stack, tmp_path, workers=2)
+        wait_until_logged(served, "weekly report memo warm: 11 initiatives", times=2)
+        with httpx.Client(base_url=served.base) as client:
+            assert client.get("/api/reports/weekly").status_code == 200
+
+
 def test_a_database_without_the_current_schema_is_refused_before_serving(tmp_path: Path) -> None:
     """Served, every request would be a 500 ("no such table"); it is one line instead."""
     env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
