@@ -235,6 +235,10 @@ def _http(
         result["feed_304"] = load.wrk(
             base, [feed], seconds=seconds, headers={"If-None-Match": etag}, expected=304
         ).as_dict()
+        for fmt, path in (("json", "/api/reports/weekly"), ("html", "/reports/weekly")):
+            result[f"report_{fmt}_served"] = load.served_report(
+                base, path, work / "server.log", args.workers
+            )
         owned = load.share(sorted(writable), writable, CLIENTS, OWNED, args.seed)
         slugs = [o.slug for mine in owned for o in mine]
         before = _event_counts(database, slugs)
@@ -255,7 +259,9 @@ def _http(
         f"{label}: floor {result['floor_1k']['rps']:.0f}/s, list {result['list']['rps']:.0f}/s, "
         f"detail {result['detail']['rps']:.0f}/s, feed {result['feed']['rps']:.1f}/s, "
         f"304 {result['feed_304']['rps']:.0f}/s, post {result['post']['rps']:.0f}/s "
-        f"(p99 {result['post']['p99_ms']:.0f} ms), check {result['post_check']}"
+        f"(p99 {result['post']['p99_ms']:.0f} ms), check {result['post_check']}, served report "
+        f"JSON/HTML worst {result['report_json_served']['worst_s']:.2f}/"
+        f"{result['report_html_served']['worst_s']:.2f} s"
     )
     return result
 

@@ -131,6 +131,30 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
         return error.code, dict(error.headers), error.read()
 
 
+def served_report(
+    base: str, path: str, log: Path, workers: int, requests: int = 6
+) -> dict[str, Any]:
+    """The weekly report as a coordinator gets it from a running server: once every worker
+    has made its memo (it logs so), `requests` GETs, each on a new connection (the kernel
+    spreads them over the workers); seconds until the whole body has arrived."""
+    deadline = time.monotonic() + 300
+    while log.read_text(errors="replace").count("weekly report memo warm") < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server's workers did not make their report memo:\n{log}")
+        time.sleep(0.2)
+    seconds = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        status, _, body = fetch(base + path, {"Connection": "close"})
+        seconds.append(time.perf_counter() - started)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+    return {
+        "first_s": seconds[0], "median_s": statistics.median(seconds), "worst_s": max(seconds),
+        "requests": requests, "bytes": len(body),
+    }  # fmt: skip
+
+
 # -- reads: wrk -------------------------------------------------------------------------------
 
 _SCRIPT = """
