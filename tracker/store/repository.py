@@ -130,6 +130,28 @@ _READ_EVENTS = (
     .where(EventRow.initiative_id.in_(_IDS))
     .order_by(EventRow.id)
 )
+# A step's writes, built once: building an UPDATE per call (its clauses and their cache key)
+# took most of the CPU of the writers' turn, which one writer at a time holds.
+_INITIATIVE = core_table(InitiativeRow)
+_SAVED_COLUMNS = (
+    "title", "summary", "state", "held_stage", "advisory_bodies", "is_public",
+    "council_of_state_term", "entry_into_force", "updated_at", "version",
+)  # fmt: skip
+_SAVE_INITIATIVE = (
+    update(_INITIATIVE)
+    .where(_INITIATIVE.c.id == bindparam("w_id"), _INITIATIVE.c.version == bindparam("w_version"))
+    .values({name: bindparam(f"v_{name}") for name in _SAVED_COLUMNS})
+)
+_MILESTONES = core_table(MilestoneRow)
+_SAVE_MILESTONE = (
+    update(_MILESTONES)
+    .where(
+        _MILESTONES.c.initiative_id == bindparam("w_id"),
+        _MILESTONES.c.stage == bindparam("w_stage"),
+    )
+    .values({name: bindparam(f"v_{name}") for name in _MILESTONE_COLUMNS})
+)
+_APPEND_EVENT = insert(core_table(EventRow))
 _LATEST_STEP_ON = select(func.max(EventRow.occurred_on)).where(
     EventRow.initiative_id == bindparam("id"), EventRow.name.not_in(sorted(SYSTEM_EVENTS))
 )
@@ -379,23 +401,25 @@ class InitiativeRepository:
 
     def save(self, initiative: Initiative, *, now: datetime) -> None:
         """Write back an initiative read with `get(for_update=True)`: its version goes up by one
-        (checked on UPDATE), and only the rows whose values changed are written."""
+        (checked on UPDATE), and of its child rows only those whose values changed."""
         assert initiative.id is not None
         before = self._read_for_update.get(initiative.id)
         if before is None:
             raise LookupError(f"initiative {initiative.slug} was not read for update")
         after = _Columns.of(initiative)
-        table = core_table(InitiativeRow)
-        changed = {k: v for k, v in after.initiative.items() if before.initiative[k] != v}
+        columns = {**after.initiative, "updated_at": now, "version": initiative.version + 1}
         connection = self.session.connection()
         written = connection.execute(
-            update(table)
-            .where(table.c.id == initiative.id, table.c.version == initiative.version)
-            .values(**changed, updated_at=now, version=initiative.version + 1)
+            _SAVE_INITIATIVE,
+            {
+                "w_id": initiative.id,
+                "w_version": initiative.version,
+                **{f"v_{name}": value for name, value in columns.items()},
+            },
         )
         if written.rowcount != 1:
             current = self.session.scalar(
-                select(table.c.version).where(table.c.id == initiative.id)
+                select(_INITIATIVE.c.version).where(_INITIATIVE.c.id == initiative.id)
             )
             raise StaleVersion(initiative.version, current or 0)
         if after.entities != before.entities:
@@ -403,17 +427,19 @@ class InitiativeRepository:
                 {"entity_id": self._entity(name).id, "position": i}
                 for i, name in enumerate(after.entities)
             ])  # fmt: skip
-        milestones = core_table(MilestoneRow)
         for stage, values in after.milestones.items():
             if stage not in before.milestones:
-                self.session.execute(
-                    insert(milestones), [{**values, "initiative_id": initiative.id}]
-                )
-            elif values != (earlier := before.milestones[stage]):
                 connection.execute(
-                    update(milestones)
-                    .where(milestones.c.initiative_id == initiative.id, milestones.c.stage == stage)
-                    .values(**{k: v for k, v in values.items() if earlier[k] != v})
+                    insert(_MILESTONES), [{**values, "initiative_id": initiative.id}]
+                )
+            elif values != before.milestones[stage]:
+                connection.execute(
+                    _SAVE_MILESTONE,
+                    {
+                        "w_id": initiative.id,
+                        "w_stage": stage,
+                        **{f"v_{name}": values[name] for name in _MILESTONE_COLUMNS},
+                    },
                 )
         if after.deadlines != before.deadlines:
             self._replace(LegalDeadlineRow, initiative.id, after.deadlines)
@@ -497,13 +523,11 @@ class InitiativeRepository:
         assert initiative.id is not None, "add the initiative first"
         # A Core insert: the ORM's flush of one new row cost a step more than the row itself.
         self.session.connection().execute(
-            insert(core_table(EventRow)),
-            [
-                {
-                    "initiative_id": initiative.id,
-                    **{name: getattr(event, name) for name in _EVENT_COLUMNS},
-                }
-            ],
+            _APPEND_EVENT,
+            {
+                "initiative_id": initiative.id,
+                **{name: getattr(event, name) for name in _EVENT_COLUMNS},
+            },
         )
 
     def _entity(self, name: str) -> EntityRow:
