@@ -126,18 +126,19 @@ def expected_version(principal: Principal, if_match: str | None) -> int:
     return int(m[1])
 
 
-def provide_idempotency_key(
-    key: Annotated[
-        str | None,
-        HeaderParameter(
-            name="Idempotency-Key",
-            max_length=200,
-            min_length=1,
-            description="Makes a POST safe to retry: the same key and body return the first "
-            "response and write nothing; the same key with another body is refused (422).",
-        ),
-    ] = None,
-) -> str | None:
+IDEMPOTENCY_KEY = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        max_length=200,
+        min_length=1,
+        description="Makes a POST safe to retry: the same key and body return the first "
+        "response and write nothing; the same key with another body is refused (422).",
+    ),
+]
+
+
+def provide_idempotency_key(key: IDEMPOTENCY_KEY = None) -> str | None:
     return key
 
 

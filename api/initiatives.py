@@ -11,7 +11,14 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, QueryParameter
 
 from api import examples
-from api.deps import IF_MATCH, LANG, caller, expected_version, provide_language
+from api.deps import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    LANG,
+    caller,
+    expected_version,
+    provide_language,
+)
 from api.openapi import TOKEN_OPTIONAL, TOKEN_REQUIRED, InitiativeOperation
 from api.options import answer_options
 from api.problems import CALLER, CREATE_PROBLEMS, LIST_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
@@ -385,13 +392,16 @@ class InitiativeController(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[EventCreate, examples.EVENT],
         database: NamedDependency[Database],
-        language: NamedDependency[str],
-        idempotency_key: NamedDependency[str | None],
         slug: FromPath[str],
         if_match: IF_MATCH = None,
+        key: IDEMPOTENCY_KEY = None,
+        lang: LANG = None,
     ) -> Response[EventResult]:
-        # The caller is looked up in the transaction that decides the step (see run_write), not
-        # as a dependency: see deps.caller.
+        # The caller is looked up in the transaction that decides the step (see run_write), and
+        # the language and the key are read here, not as dependencies: see deps.caller and
+        # get_initiative.
+        language = provide_language(request, lang)
+
         def decide(uow: UnitOfWork, principal: Principal) -> Write[EventResult]:
             step = decide_step(
                 uow,
@@ -425,7 +435,7 @@ class InitiativeController(Controller):
         return run_write(
             database,
             request,
-            key=idempotency_key,
+            key=key,
             fingerprint=request_hash("POST", request.url.path, data),
             result_type=EventResult,
             decide=decide,
