@@ -212,6 +212,7 @@ def _http(
         load.floor_server(args.workers, work / "floor.log") as floor,
         load.tracker_server(url, args.workers, work / "server.log", server_env) as base,
     ):
+        load.memos_made(work / "server.log", args.workers)
         result["floor_1k"] = load.wrk(floor, ["/json/1024"], seconds=seconds).as_dict()
         list_path = "/api/initiatives?limit=50"
         _, _, body = load.fetch(base + list_path)
@@ -236,9 +237,7 @@ def _http(
             base, [feed], seconds=seconds, headers={"If-None-Match": etag}, expected=304
         ).as_dict()
         for fmt, path in (("json", "/api/reports/weekly"), ("html", "/reports/weekly")):
-            result[f"report_{fmt}_served"] = load.served_report(
-                base, path, work / "server.log", args.workers
-            )
+            result[f"report_{fmt}_served"] = load.served_report(base, path)
         owned = load.share(sorted(writable), writable, CLIENTS, OWNED, args.seed)
         slugs = [o.slug for mine in owned for o in mine]
         before = _event_counts(database, slugs)

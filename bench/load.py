@@ -131,17 +131,20 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
         return error.code, dict(error.headers), error.read()
 
 
-def served_report(
-    base: str, path: str, log: Path, workers: int, requests: int = 6
-) -> dict[str, Any]:
-    """The weekly report as a coordinator gets it from a running server: once every worker
-    has made its memo (it logs so), `requests` GETs, each on a new connection (the kernel
-    spreads them over the workers); seconds until the whole body has arrived."""
-    deadline = time.monotonic() + 300
+def memos_made(log: Path, workers: int, timeout: float = 300) -> None:
+    """Wait until every worker of a tracker server has logged that it made its weekly-report
+    memo: it works on that when it starts, and a load test beside it would measure both."""
+    deadline = time.monotonic() + timeout
     while log.read_text(errors="replace").count("weekly report memo warm") < workers:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the server's workers did not make their report memo:\n{log}")
         time.sleep(0.2)
+
+
+def served_report(base: str, path: str, requests: int = 6) -> dict[str, Any]:
+    """The weekly report as a coordinator gets it from a running server (see memos_made):
+    `requests` GETs, each on a new connection (the kernel spreads them over the workers);
+    seconds until the whole body has arrived."""
     seconds = []
     for _ in range(requests):
         started = time.perf_counter()
