@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     CursorResult,
+    Row,
     Select,
     Table,
     Text,
@@ -78,7 +79,6 @@ class InitiativeFilter:
 
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _ID_BY_SLUG = select(InitiativeRow.id).where(InitiativeRow.slug == bindparam("slug"))
-_FOR_UPDATE_BY_SLUG = _ID_BY_SLUG.with_for_update()
 # The columns _initiative takes, in its order (see _MILESTONE_COLUMNS for why by position).
 _INITIATIVE_COLUMNS = (
     "id", "slug", "title", "kind", "summary", "advisory_bodies", "state", "held_stage",
@@ -105,12 +105,10 @@ class _ByIds:
         return connection.execute(self.many, {"ids": ids})
 
 
-_READ_INITIATIVES = _ByIds.of(
-    select(*(core_table(InitiativeRow).c[name] for name in _INITIATIVE_COLUMNS)).order_by(
-        InitiativeRow.id
-    ),
-    InitiativeRow.id,
-)
+_INITIATIVE_ROWS = select(*(core_table(InitiativeRow).c[name] for name in _INITIATIVE_COLUMNS))
+_READ_INITIATIVES = _ByIds.of(_INITIATIVE_ROWS.order_by(InitiativeRow.id), InitiativeRow.id)
+_READ_BY_SLUG = _INITIATIVE_ROWS.where(InitiativeRow.slug == bindparam("slug"))
+_READ_BY_SLUG_FOR_UPDATE = _READ_BY_SLUG.with_for_update()
 _READ_ENTITY_NAMES = _ByIds.of(
     select(InitiativeEntityRow.initiative_id, EntityRow.name)
     .join(EntityRow, EntityRow.id == InitiativeEntityRow.entity_id)
@@ -233,7 +231,13 @@ class InitiativeRepository:
     def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
         """The initiative; `for_update` remembers what was read, so that `save` writes only what
         changed, and (PostgreSQL, while `locking`) locks its row until the transaction ends."""
-        found = self._read(self._ids_by_slug(slug, for_update=for_update))
+        if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
+            return None
+        by_slug = _READ_BY_SLUG_FOR_UPDATE if for_update and self.locking else _READ_BY_SLUG
+        # The row by its slug, then its children by its id: looking up the id first cost a
+        # query of its own.
+        rows = self.session.connection().execute(by_slug, {"slug": slug}).all()
+        found = self._with_children(rows)
         if not found:
             return None
         if for_update:
@@ -241,24 +245,30 @@ class InitiativeRepository:
             self._read_for_update[found[0].id] = _Columns.of(found[0])
         return found[0]
 
-    def _ids_by_slug(self, slug: str, *, for_update: bool = False) -> list[int]:
+    def _ids_by_slug(self, slug: str) -> list[int]:
         """The initiative's id, if any, as a list for the readers by ids."""
-        if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
+        if "\x00" in slug:  # as in get
             return []
-        by_slug = _FOR_UPDATE_BY_SLUG if for_update and self.locking else _ID_BY_SLUG
-        return list(self.session.connection().scalars(by_slug, {"slug": slug}))
+        return list(self.session.connection().scalars(_ID_BY_SLUG, {"slug": slug}))
 
     def _read(self, ids: list[int]) -> list[Initiative]:
-        """The initiatives with these ids, in order of id, read as plain rows.
+        """The initiatives with these ids, in order of id."""
+        if not ids:
+            return []
+        return self._with_children(_READ_INITIATIVES.run(self.session.connection(), ids).all())
+
+    def _with_children(self, rows: Sequence[Row[Any]]) -> list[Initiative]:
+        """The initiatives of these rows (_INITIATIVE_COLUMNS), read as plain rows with their
+        entities, milestones, deadlines and findings.
 
         Building ORM objects for every milestone, link and finding cost most of a list's or a
         detail's time, and of a step's; the statements are built once and run on the Core
         connection, which halves what SQLAlchemy adds to each.
         """
-        if not ids:
+        if not rows:
             return []
         connection = self.session.connection()
-        rows = _READ_INITIATIVES.run(connection, ids).all()
+        ids = [row[0] for row in rows]
         entities: dict[int, list[str]] = {row[0]: [] for row in rows}
         milestones: dict[int, dict[Stage, Milestone]] = {row[0]: {} for row in rows}
         deadlines: dict[int, list[LegalDeadline]] = {row[0]: [] for row in rows}
