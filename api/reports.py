@@ -67,7 +67,7 @@ class ReportController(Controller):
         format: Annotated[
             str, QueryParameter(pattern="^(json|html|md|csv)$", description="json, html, md, csv")
         ] = "json",
-    ) -> Response[str]:
+    ) -> Response[bytes]:
         try:
             iso_week = IsoWeek.parse(week) if week is not None else IsoWeek.of(today())
         except ValueError as exc:

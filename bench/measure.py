@@ -121,8 +121,10 @@ def weekly(database: Database, now: datetime) -> Figures:
     reports that day; nothing changed in between)."""
     yesterday = now - timedelta(days=1)
 
-    def build(fmt: str, memo: ReportMemo | None = None, at: datetime = now) -> Callable[[], str]:
-        def run() -> str:
+    def build(
+        fmt: str, memo: ReportMemo | None = None, at: datetime = now
+    ) -> Callable[[], bytes]:
+        def run() -> bytes:
             week = IsoWeek.of(brussels_day(at))
             with database.uow() as uow:
                 report = weekly_report(uow, week, principal=SYSTEM, now=at, memo=memo)
@@ -143,7 +145,7 @@ def weekly(database: Database, now: datetime) -> Figures:
         kept = ReportMemo()
         build(fmt, kept)()
         figures[f"report_{fmt}_kept_s"] = best_of(build(fmt, kept), repeats)
-        figures[f"report_{fmt}_bytes"] = len(build(fmt)().encode())
+        figures[f"report_{fmt}_bytes"] = len(build(fmt)())
         figures[f"report_{fmt}_mb"] = peak_mb(build(fmt))
     figures["report_memo_mb"] = held_mb(build("json", ReportMemo()))
     return figures

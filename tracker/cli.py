@@ -268,12 +268,14 @@ def _report(args: argparse.Namespace) -> None:
             entity=args.entity,
             lang=args.lang,
         )
-    text = render(report, args.format)
+    rendered = render(report, args.format)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        args.output.write_bytes(rendered)
         print(f"{args.output}: {args.format} report of {week}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(rendered)
+        sys.stdout.buffer.flush()
 
 
 def _backup(args: argparse.Namespace) -> None:

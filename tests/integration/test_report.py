@@ -207,7 +207,7 @@ def _report(
 
 
 def _json(report: WeeklyReport) -> Any:
-    return json.loads(render(report, "json"))
+    return json.loads(render(report, "json").decode())
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -312,11 +312,11 @@ def test_overdue_first_approvals_on_1_march_2025(database: Database):
 def test_a_past_week_is_the_same_whenever_it_is_reported(database: Database):
     _until_week_3(database)
     right_after = _report(database, W03, now=utc(2025, 1, 20, 7))  # Monday 20 January, 08:00
-    then = {fmt: render(right_after, fmt) for fmt in FORMATS}
+    then = {fmt: render(right_after, fmt).decode() for fmt in FORMATS}
 
     _after_week_3(database)  # a re-plan and two events later
     later = _report(database, W03, now=NOW)
-    assert {fmt: render(later, fmt) for fmt in FORMATS} == then
+    assert {fmt: render(later, fmt).decode() for fmt in FORMATS} == then
     assert set(then) == {"html", "md", "csv", "json"}
 
     body = json.loads(then["json"])
@@ -402,7 +402,7 @@ def test_a_later_edit_of_the_council_of_state_term_does_not_rewrite_a_past_week(
 
 
 def _outputs(report: WeeklyReport) -> dict[str, str]:
-    return {fmt: render(report, fmt) for fmt in FORMATS}
+    return {fmt: render(report, fmt).decode() for fmt in FORMATS}
 
 
 def _with_and_without(database: Database, memo: ReportMemo, **asked: Any) -> dict[str, str]:
@@ -576,7 +576,7 @@ def test_entity_filter(scenario: Database):
     assert (report.slipped, report.overdue, report.changes) == ([], [], [])
     assert [d.slug for d in report.deadlines_at_risk] == [RETENTION]
     assert {f.slug for f in report.findings} == {RETENTION}
-    assert "Entiteit: het-facilitair-bedrijf" in render(report, "md")
+    assert "Entiteit: het-facilitair-bedrijf" in render(report, "md").decode()
 
 
 def test_a_week_in_progress_is_provisional(scenario: Database):
@@ -586,13 +586,16 @@ def test_a_week_in_progress_is_provisional(scenario: Database):
     assert report.as_of == now
     assert report.as_of_date == date(2025, 2, 26)
     assert report.changes == []  # the approval of 14 March is not known yet
-    md = render(report, "md")
+    md = render(report, "md").decode()
     assert "**Voorlopig: de week is nog niet voorbij.**" in md
     assert "Stand van zaken op 2025-02-26 13:00 (Europe/Brussels)" in md
-    assert '<p class="note">Voorlopig: de week is nog niet voorbij.</p>' in render(report, "html")
+    assert (
+        '<p class="note">Voorlopig: de week is nog niet voorbij.</p>'
+        in render(report, "html").decode()
+    )
     finished = _report(scenario, W09, now=utc(2025, 3, 3, 8))
     assert finished.provisional is False
-    assert "Voorlopig" not in render(finished, "md")
+    assert "Voorlopig" not in render(finished, "md").decode()
 
 
 # --- 4. the formats -----------------------------------------------------------------------------
@@ -615,7 +618,7 @@ def test_json_carries_the_report(scenario: Database):
 
 
 def test_csv_has_one_row_per_initiative_stage(scenario: Database):
-    rows = _csv_rows(render(_report(scenario, W08), "csv"))
+    rows = _csv_rows(render(_report(scenario, W08), "csv").decode())
     assert rows[0] == CSV_HEADER
     assert len(rows) == 1 + STAGE_ROWS
     assert len({(r[0], r[2]) for r in rows[1:]}) == STAGE_ROWS
@@ -658,7 +661,7 @@ def _headings(html: str) -> list[str]:
 
 
 def test_html_is_a_complete_page_in_dutch_or_english(scenario: Database):
-    html = render(_report(scenario, W08), "html")
+    html = render(_report(scenario, W08), "html").decode()
     assert html.startswith('<!doctype html>\n<html lang="nl">')
     assert html.rstrip().endswith("</html>")
     assert "<title>Weekrapport regelgevingsinitiatieven – Week 2025-W08</title>" in html
@@ -669,7 +672,7 @@ def test_html_is_a_complete_page_in_dutch_or_english(scenario: Database):
     assert ADVICE_REFERENCE in html
     assert REPLAN_REASON in html
 
-    english = render(_report(scenario, W08, lang="en"), "html")
+    english = render(_report(scenario, W08, lang="en"), "html").decode()
     assert '<html lang="en">' in english
     headings = _headings(english)
     assert all(h.startswith(s) for h, s in zip(headings, SECTIONS_EN, strict=True))
@@ -677,12 +680,12 @@ def test_html_is_a_complete_page_in_dutch_or_english(scenario: Database):
 
 
 def test_markdown_for_mail_and_chat(scenario: Database):
-    md = render(_report(scenario, W08), "md")
+    md = render(_report(scenario, W08), "md").decode()
     assert md.startswith("# Weekrapport regelgevingsinitiatieven\n")
     for section in SECTIONS_NL:
         assert f"\n## {section}" in md
     assert "Team KLIP" in md
-    english = render(_report(scenario, W08, lang="en"), "md")
+    english = render(_report(scenario, W08, lang="en"), "md").decode()
     assert english.startswith("# Weekly report on regulatory initiatives\n")
     assert "\n## Slipped (2)" in english
 

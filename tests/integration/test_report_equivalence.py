@@ -153,8 +153,8 @@ def digests(
                     entity=entity, lang=lang, memo=memo,
                 )  # fmt: skip
             for fmt in FORMATS:
-                text = render(report, fmt)
-                result[f"{name} {lang} {fmt}"] = hashlib.sha256(text.encode()).hexdigest()
+                rendered = render(report, fmt)
+                result[f"{name} {lang} {fmt}"] = hashlib.sha256(rendered).hexdigest()
     return result
 
 

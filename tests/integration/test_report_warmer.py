@@ -37,7 +37,7 @@ def test_a_new_day_is_judged_just_after_midnight_in_brussels(now: datetime, due:
     assert next_warm_up(now, MINUTE) == due
 
 
-def _report(database: Database, memo: ReportMemo | None, now: datetime) -> str:
+def _report(database: Database, memo: ReportMemo | None, now: datetime) -> bytes:
     with database.uow() as uow:
         made = weekly_report(
             uow, IsoWeek.of(brussels_day(now)), principal=ANONYMOUS, now=now, memo=memo
@@ -50,7 +50,7 @@ def test_a_warmed_memo_holds_every_initiative_and_reports_what_a_new_one_would(s
     now = NOW + timedelta(days=2)
     ReportWarmer(seeded, memo).warm(now)
     stood, judged = memo.of(brussels_day(now))
-    assert len(stood) == len(judged) == 11  # the warmer sees everything, private ones too
+    assert len(stood) == len(judged) == 11  # as a coordinator: every initiative
     assert all(known.lines.keys() == {"nl"} for known in judged.values())
     # Another reader's report, later that day, from the memo: as if it were made afresh.
     later = now + timedelta(hours=1)

@@ -100,17 +100,19 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def render(report: WeeklyReport, fmt: str) -> str:
+def render(report: WeeklyReport, fmt: str) -> bytes:
+    """The report in `fmt`, as UTF-8: what a response, a file and stdout take. The JSON of
+    10,000 initiatives (55 MB) took 0.31 s made as text and then encoded, 0.16 s as bytes."""
     # As while the report was built (tracker.collector): rendering leaves no cyclic garbage,
     # and a full collection starting here scanned a server's whole memo of reports (measured:
     # the HTML of 10,000 initiatives in 0.36 s instead of 0.06 s).
     with full_collections_postponed():
-        return _rendered(report, fmt)
+        if fmt == "json":
+            return msgspec.json.format(msgspec.json.encode(report)) + b"\n"
+        return _text(report, fmt).encode()
 
 
-def _rendered(report: WeeklyReport, fmt: str) -> str:
-    if fmt == "json":
-        return msgspec.json.format(msgspec.json.encode(report)).decode() + "\n"
+def _text(report: WeeklyReport, fmt: str) -> str:
     if fmt in ("html", "md"):
         template = environment().get_template(f"report_weekly.{fmt}")
         return template.render(

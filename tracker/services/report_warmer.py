@@ -34,11 +34,12 @@ class ReportWarmer:
     """A server process's thread that makes this week's report into the memo when the server
     starts and again after every midnight, so that a coordinator's report reads the memo.
 
-    On 10,000 initiatives (see bench/results.md) a report took 1.8 s for JSON from a new memo
-    (reading and turning back every initiative), 0.76 s on a new day (forecasts and judgements
-    are the day's own) and 0.37 s from the memo of the same day; a report asked for while the
-    memo is being made waits for it (ReportMemo.building) rather than doing the same work
-    beside it. The price is the memo's memory, held from the start (77 MB at 10,000).
+    On 10,000 initiatives a JSON report took 1.8 s from a new memo (reading and turning back
+    every initiative), 0.76 s on a new day (forecasts and judgements are the day's own) and
+    0.37 s from the memo of the same day (in process, one machine; bench/results.md has the
+    bench's). A report asked for while the memo is being made waits for it
+    (ReportMemo.building) rather than doing the same work beside it. The price is the memo's
+    memory, held from the start (77 MB at 10,000).
     """
 
     AFTER_MIDNIGHT = timedelta(minutes=1)
