@@ -121,9 +121,7 @@ def weekly(database: Database, now: datetime) -> Figures:
     reports that day; nothing changed in between)."""
     yesterday = now - timedelta(days=1)
 
-    def build(
-        fmt: str, memo: ReportMemo | None = None, at: datetime = now
-    ) -> Callable[[], bytes]:
+    def build(fmt: str, memo: ReportMemo | None = None, at: datetime = now) -> Callable[[], bytes]:
         def run() -> bytes:
             week = IsoWeek.of(brussels_day(at))
             with database.uow() as uow:
