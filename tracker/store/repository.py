@@ -229,8 +229,9 @@ class InitiativeRepository:
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
-        """The initiative; `for_update` remembers what was read, so that `save` writes only what
-        changed, and (PostgreSQL, while `locking`) locks its row until the transaction ends."""
+        """The initiative; `for_update` remembers what was read, so that `save` writes only the
+        child rows that changed, and (PostgreSQL, while `locking`) locks its row until the
+        transaction ends."""
         if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
             return None
         by_slug = _READ_BY_SLUG_FOR_UPDATE if for_update and self.locking else _READ_BY_SLUG
