@@ -28,7 +28,7 @@ from tracker.domain.model import (
 from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.db import make_engine
-from tracker.store.generations import ChangeCounterWatcher
+from tracker.store.generations import ChangeCounterWatcher, DataVersionWatcher
 from tracker.store.repository import InitiativeFilter
 from tracker.store.tables import Base, EventRow, InitiativeRow
 from tracker.store.uow import Database
@@ -303,6 +303,23 @@ def test_the_generation_moves_with_each_committed_write_to_this_database_only(se
         uow.session.flush()
         uow.rollback()
     assert _generation(seeded) == second  # ...a rolled-back write does not
+
+
+def test_a_poll_on_sqlite_sees_its_own_commits_at_once_and_others_within_50_ms(seeded: Database):
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's announcements have tests of their own")
+    first = seeded.announced_generation()
+    assert first == seeded.generation()
+    other = Database(make_engine(str(seeded.engine.url)))  # as another process: the file only
+    try:
+        token_for(other, "elsewhere", "viewer")
+    finally:
+        other.dispose()
+    time.sleep(DataVersionWatcher.FRESH * 1.5)
+    second = seeded.announced_generation()
+    assert second == seeded.generation() != first
+    token_for(seeded, "here", "viewer")  # this process's commit: no wait
+    assert seeded.announced_generation() == seeded.generation() != second
 
 
 def test_every_table_counts_its_changes_on_postgresql(database: Database):

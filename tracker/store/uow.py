@@ -54,10 +54,11 @@ class Database:
         return None if self._watcher is None else f"{self._token}:{self._watcher.version()}"
 
     def announced_generation(self) -> str | None:
-        """The generation without asking a server, cheap enough for the event loop: exact on
-        SQLite; on PostgreSQL as last announced, which shows a commit of another process a
-        moment late (None while this process is not listening yet). For answers that may be
-        that late, such as a calendar poll."""
+        """The generation without asking a server, cheap enough for the event loop; it shows
+        a commit of this process at once and one of another process a moment late: on SQLite
+        up to 50 ms (DataVersionWatcher.FRESH), on PostgreSQL once announced (None while this
+        process is not listening yet). For answers that may be that late, such as a calendar
+        poll."""
         if self._watcher is None:
             return None
         announced = self._watcher.announced()
