@@ -464,7 +464,9 @@ def _poll_finding(name: str, runs: list[Run], http: dict[str, Any]) -> str:
     if name == "SQLite":
         text += (
             "A kept public feed is answered on the event loop, without a transaction or a "
-            "thread: the generation is PRAGMA data_version of a connection that never writes."
+            "thread: the generation is PRAGMA data_version of a connection that never writes, "
+            "read at most every 50 ms and after each commit of the worker, so that another "
+            "worker's commit shows up to 50 ms late."
         )
     else:
         text += (
