@@ -138,10 +138,6 @@ IDEMPOTENCY_KEY = Annotated[
 ]
 
 
-def provide_idempotency_key(key: IDEMPOTENCY_KEY = None) -> str | None:
-    return key
-
-
 DEPENDENCIES = {
     "database": Provide(provide_database, sync_to_thread=False),
     "uow": Provide(provide_uow),
@@ -149,5 +145,4 @@ DEPENDENCIES = {
     "language": Provide(provide_language, sync_to_thread=False),
     "principal": Provide(provide_principal),
     "expected_version": Provide(provide_expected_version, sync_to_thread=False),
-    "idempotency_key": Provide(provide_idempotency_key, sync_to_thread=False),
 }

@@ -259,9 +259,10 @@ class InitiativeController(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[InitiativeCreate, examples.CREATE],
         database: NamedDependency[Database],
-        language: NamedDependency[str],
-        idempotency_key: NamedDependency[str | None],
+        key: IDEMPOTENCY_KEY = None,
+        lang: LANG = None,
     ) -> Response[InitiativeView]:
+        language = provide_language(request, lang)  # as in record
         new = NewInitiative(
             title=data.title.strip(),
             kind=data.kind,
@@ -287,7 +288,7 @@ class InitiativeController(Controller):
         return run_write(
             database,
             request,
-            key=idempotency_key,
+            key=key,
             fingerprint=request_hash("POST", request.url.path, data),
             result_type=InitiativeView,
             decide=decide,
