@@ -43,7 +43,7 @@ def create_app() -> Litestar:
 
 def serve(argv: Sequence[str] | None = None) -> None:
     """Run the floor app exactly as tracker.cli runs the tracker (same workers and protocol)."""
-    from tracker.server import NoDelayH11Protocol, ServerSettings
+    from tracker.server import NoDelayHttpToolsProtocol, ServerSettings
     from tracker.server import serve as run
 
     parser = argparse.ArgumentParser(prog="python -m bench.floor")
@@ -55,7 +55,7 @@ def serve(argv: Sequence[str] | None = None) -> None:
         help="uvicorn's own HTTP protocol, as tracker serve had it before TCP_NODELAY",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    http = "h11" if args.uvicorn_protocol else NoDelayH11Protocol
+    http = "httptools" if args.uvicorn_protocol else NoDelayHttpToolsProtocol
     run(ServerSettings("bench.floor:create_app", args.host, args.port, args.workers, http))
 
 

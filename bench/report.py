@@ -488,7 +488,7 @@ def _nagle(results: dict[str, Any]) -> list[str]:
         "",
         "The 1 KB floor served by uvicorn's own HTTP/1.1 protocol (as `tracker serve` did before "
         f"this work): {old['rps']:,.0f} requests/s, p50 {old['p50_ms']:.1f} ms; with "
-        f"TCP_NODELAY on every connection (`tracker.server.NoDelayH11Protocol`, as `tracker "
+        f"TCP_NODELAY on every connection (`tracker.server.NoDelayHttpToolsProtocol`, as `tracker "
         f"serve` and the floors now run): {new['rps']:,.0f} requests/s, p50 "
         f"{new['p50_ms']:.1f} ms. uvicorn writes a response's headers and body separately and "
         "asyncio leaves Nagle's algorithm on for uvicorn's sockets, so each body waited for the "

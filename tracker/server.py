@@ -29,7 +29,7 @@ from typing import Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -38,8 +38,14 @@ STOP_SECONDS = 30.0
 _PR_SET_PDEATHSIG = 1
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with Nagle's algorithm off on every connection.
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol on httptools (llhttp, in C), with Nagle's algorithm off on
+    every connection.
+
+    httptools rather than h11 (pure Python): measured with 2 workers on a programme of 1,000
+    (bench/, alternating runs), the 1 KB floor went from 6,900-7,900 to 12,200-12,400
+    requests/s, a kept feed's 304 from 5,800-7,100 to 8,600-9,900/s and the transition POSTs
+    from 390-550 to 560-610/s. uvloop on top added nothing (540-550 POSTs/s).
 
     asyncio disables Nagle only on sockets whose protocol number is IPPROTO_TCP, and uvicorn's
     listening socket is created with 0: a response written as headers, then body, then waited
@@ -61,7 +67,7 @@ class ServerSettings:
     host: str
     port: int
     workers: int = 1
-    http: type[H11Protocol] | str = NoDelayH11Protocol
+    http: type[HttpToolsProtocol] | str = NoDelayHttpToolsProtocol
     log_level: str = "info"
 
 
