@@ -19,6 +19,7 @@ from api.calendars import CalendarController, CalendarsController
 from api.deps import DEPENDENCIES
 from api.headers import security_headers
 from api.initiatives import EntityController, InitiativeController
+from api.kept_feeds import answer_kept_polls
 from api.limits import Limits, rate_limits
 from api.logs import redact_feed_tokens
 from api.openapi import COMPONENTS, StrictStructSchemaPlugin
@@ -95,7 +96,7 @@ def create_app(database: Database | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
         state=State({"database": db, "limits": Limits.from_environment(), "report_memo": memo}),
-        middleware=[security_headers, rate_limits],
+        middleware=[security_headers, rate_limits, answer_kept_polls],
         on_startup=startup,
         on_shutdown=shutdown,
         request_max_body_size=MAX_BODY_BYTES,

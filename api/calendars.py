@@ -3,31 +3,27 @@
 The feed handlers are async and hand the database work to a thread themselves, because
 Litestar's sync_to_thread does not combine with a GET+HEAD route.
 
-Subscribers poll far more often than anything changes, and a programme feed of thousands of
-initiatives runs to tens of megabytes: each worker keeps the feeds it served, with their ETags,
-for as long as the database has not changed, so that a poll costs no query at all (the
-generation as announced to the worker, Database.announced_generation) instead of reading and
-hashing every event.
+Each worker keeps the public feeds it served (api.kept_feeds), and answers a poll of one of
+them before it reaches these handlers: they read the feed's generation in a transaction, build
+the feed when it is not kept, and learn which kept feed a request asks for.
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 from anyio import to_thread
-from litestar import Controller, Request, Response, get, route
+from litestar import Controller, Request, get, route
 from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.params import FromPath, QueryParameter
+from litestar.types import ASGIApp
 
 from api.deps import LANG, provide_language
+from api.kept_feeds import FEEDS, LEARNED, Answer, Poll, Served
 from api.openapi import FeedOperation
 from api.problems import INVALID
 from tracker.clock import utc_now
@@ -39,109 +35,7 @@ from tracker.services.feed_keeper import catch_up_feeds
 from tracker.services.feeds import WITHDRAWN_SHOWN, feed, feed_audience
 from tracker.store.uow import Database, UnitOfWork
 
-CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8"
 SCOPES = {"initiatives": "initiative", "entities": "entity", "stages": "stage"}
-
-
-def _text(status: int, text: str) -> Response[bytes]:
-    # A feed answers in plain text even when it fails: calendar clients show it, never HTML.
-    return Response(
-        text.encode(),
-        status_code=status,
-        media_type="text/plain",
-        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Served:
-    body: bytes
-    etag: str
-    modified: datetime
-    valid_until: datetime | None  # when a cancelled event drops out: the feed changes then
-    # The headers of its answers, formatted once: a kept feed answers polls by the thousand.
-    headers: dict[str, str]
-    # A 304 carries only what RFC 9110 (15.4.5) asks of it: the client keeps the headers it
-    # stored with the feed. Every header costs the server's HTTP layer: h11 built a 304 with
-    # ten headers in 19 us, with four in 9 us.
-    unchanged_headers: dict[str, str]
-
-    @classmethod
-    def of(cls, body: bytes, modified: datetime, valid_until: datetime | None) -> _Served:
-        etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-        unchanged = {"ETag": etag, "Cache-Control": "no-cache"}
-        headers = {
-            **unchanged,
-            "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
-            "Referrer-Policy": "no-referrer",
-            "Content-Length": str(len(body)),
-        }
-        return cls(body, etag, modified, valid_until, headers, unchanged)
-
-
-class _FeedCache:
-    """The feeds served lately, by generation and request; at most MAX_BYTES of bodies."""
-
-    MAX_BYTES = 256 * 1024 * 1024
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[object, ...], _Served] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-        self._builds: dict[tuple[object, ...], threading.RLock] = {}
-
-    def building(self, identity: tuple[object, ...]) -> threading.RLock:
-        """The lock held while one feed (whatever its generation) is built in this worker."""
-        with self._lock:
-            return self._builds.setdefault(identity, threading.RLock())
-
-    def get(self, key: tuple[object, ...], now: datetime) -> _Served | None:
-        with self._lock:
-            served = self._entries.get(key)
-            if served is None:
-                return None
-            if served.valid_until is not None and now >= served.valid_until:
-                self._drop(key)
-                return None
-            self._entries.move_to_end(key)
-            return served
-
-    def put(self, key: tuple[object, ...], served: _Served) -> None:
-        with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = served
-            self._size += len(served.body)
-            while self._size > self.MAX_BYTES and len(self._entries) > 1:
-                self._drop(next(iter(self._entries)))
-
-    def _drop(self, key: tuple[object, ...]) -> None:
-        self._size -= len(self._entries.pop(key).body)
-
-
-FEEDS = _FeedCache()
-
-
-def _conditional(request: Request[Any, Any, Any], served: _Served) -> Response[bytes]:
-    if _unchanged(request, served):
-        return Response(b"", status_code=304, headers=served.unchanged_headers)
-    content = b"" if request.method == HttpMethod.HEAD else served.body
-    return Response(content, media_type=CALENDAR, headers=served.headers)
-
-
-def _unchanged(request: Request[Any, Any, Any], served: _Served) -> bool:
-    """Whether the client holds this feed already (If-None-Match, else If-Modified-Since)."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {tag.strip() for tag in if_none_match.split(",")}
-        return served.etag in tags or "*" in tags
-    since = request.headers.get("if-modified-since")
-    if since is None:
-        return False
-    try:
-        return served.modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False  # an unreadable date is ignored, as RFC 9110 says
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,47 +54,25 @@ class _Asked:
         return (self.scope, self.key, audience, self.lang, self.kind)
 
 
-async def _answer(
-    request: Request[Any, Any, Any], database: Database, asked: _Asked
-) -> Response[bytes]:
-    """A public feed this worker keeps is answered at once, on the event loop: its generation
-    as announced asks no server (Database.announced_generation). Anything else in a thread."""
-    kept = _kept(request, database, asked)
-    if kept is not None:
-        return kept
-    return await to_thread.run_sync(_serve, request, database, asked)
+async def _answer(request: Request[Any, Any, Any], database: Database, asked: _Asked) -> ASGIApp:
+    """The feed's answer, worked out in a thread. A kept public feed is answered before this, by
+    api.kept_feeds.answer_kept_polls, once a request like this one has been here."""
+    return await to_thread.run_sync(_serve, Poll.of(request.scope), database, asked)
 
 
-def _kept(
-    request: Request[Any, Any, Any], database: Database, asked: _Asked
-) -> Response[bytes] | None:
-    """The answer from a public feed this worker keeps, without a transaction; None if none."""
-    if asked.token is not None or asked.status is not None:
-        return None
-    generation = database.announced_generation()
-    if generation is None:
-        return None
-    served = FEEDS.get((generation, *asked.identity(frozenset())), utc_now())
-    if served is None:
-        return None
-    return _conditional(request, served)
-
-
-def _serve(
-    request: Request[Any, Any, Any], database: Database, asked: _Asked, *, catch_up: bool = True
-) -> Response[bytes]:
+def _serve(poll: Poll, database: Database, asked: _Asked, *, catch_up: bool = True) -> Answer:
     with database.uow() as uow:
-        return _serve_in(request, database, uow, asked, catch_up=catch_up)
+        return _serve_in(poll, database, uow, asked, catch_up=catch_up)
 
 
 def _serve_in(
-    request: Request[Any, Any, Any],
+    poll: Poll,
     database: Database,
     uow: UnitOfWork,
     asked: _Asked,
     *,
     catch_up: bool,
-) -> Response[bytes]:
+) -> Answer:
     now = utc_now()
     try:
         # First in the transaction, so that what follows is at least as new. A status filter
@@ -220,23 +92,25 @@ def _serve_in(
                     if catch_up and catch_up_feeds(database, now):
                         # Events were just brought up to date: read them, and the generation,
                         # in a transaction that began afterwards.
-                        return _serve(request, database, asked, catch_up=False)
+                        return _serve(poll, database, asked, catch_up=False)
                     served = _build(uow, asked, audience, now)
                     if generation is not None:
                         FEEDS.put((generation, *identity), served)
     except NotFound as exc:
-        return _text(
+        return Answer.text(
             404,
             f"Not found: {exc.what} '{exc.key}'\n"
             if asked.token is None or exc.key != "private"
             else "Not found\n",
         )
     except InvalidInput as exc:
-        return _text(400, f"{exc}\n")
-    return _conditional(request, served)
+        return Answer.text(400, f"{exc}\n")
+    if generation is not None and asked.token is None:
+        LEARNED.learn(poll.asking, identity)
+    return poll.answer(served)
 
 
-def _build(uow: UnitOfWork, asked: _Asked, audience: frozenset[str], now: datetime) -> _Served:
+def _build(uow: UnitOfWork, asked: _Asked, audience: frozenset[str], now: datetime) -> Served:
     result = feed(
         uow,
         asked.scope,
@@ -249,7 +123,7 @@ def _build(uow: UnitOfWork, asked: _Asked, audience: frozenset[str], now: dateti
     )
     body = calendar(result.name, result.description, result.events)
     expiry = uow.feeds.next_expiry(now=now, cancelled_for=WITHDRAWN_SHOWN)
-    return _Served.of(body, result.changed_at, expiry)
+    return Served.of(body, result.changed_at, expiry)
 
 
 # The values are documented with schema_extra, not checked by Litestar: the feed itself refuses
@@ -285,7 +159,7 @@ class CalendarController(Controller):
         lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
-    ) -> Response[bytes]:
+    ) -> ASGIApp:
         language = provide_language(request, lang)
         asked = _Asked("programme", None, None, language, kind, status)
         return await _answer(request, database, asked)
@@ -305,7 +179,7 @@ class CalendarController(Controller):
         lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
-    ) -> Response[bytes]:
+    ) -> ASGIApp:
         language = provide_language(request, lang)
         asked = _Asked("programme", None, token, language, kind, status)
         return await _answer(request, database, asked)
@@ -328,7 +202,7 @@ class CalendarController(Controller):
         lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
-    ) -> Response[bytes]:
+    ) -> ASGIApp:
         language = provide_language(request, lang)
         return await _scoped(request, database, collection, name, (None, language, kind, status))
 
@@ -349,7 +223,7 @@ class CalendarController(Controller):
         lang: LANG = None,
         kind: KIND = None,
         status: STATUS = None,
-    ) -> Response[bytes]:
+    ) -> ASGIApp:
         language = provide_language(request, lang)
         return await _scoped(request, database, collection, name, (token, language, kind, status))
 
@@ -360,9 +234,9 @@ async def _scoped(
     collection: str,
     name: str,
     rest: tuple[str | None, str, str | None, str | None],
-) -> Response[bytes]:
+) -> ASGIApp:
     if collection not in SCOPES or not name.endswith(".ics"):
-        return _text(404, "Not found\n")
+        return Answer.text(404, "Not found\n")
     asked = _Asked(SCOPES[collection], name.removesuffix(".ics"), *rest)
     return await _answer(request, database, asked)
 

@@ -7,14 +7,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy import text
 
 from api import calendars
 from api.app import create_app
+from api.kept_feeds import Poll
 from tests.conftest import NOW, record_step
 from tracker.services import feed_keeper
 from tracker.services.feed_keeper import FeedKeeper, catch_up_feeds
@@ -128,12 +128,12 @@ def test_requests_that_miss_together_build_a_feed_once(seeded, monkeypatch):
         return build(*args)
 
     monkeypatch.setattr(calendars, "_build", slow_build)
-    request = cast(Any, SimpleNamespace(headers={}, method="GET"))
+    poll = Poll(("/calendars/programme.ics", b"", None), "GET", None, None)
     asked = calendars._Asked("programme", None, None, "nl", None, None)
 
-    def get(_: int) -> tuple[str, int]:
-        answer = calendars._serve(request, seeded, asked)
-        return answer.headers["ETag"], len(answer.content)
+    def get(_: int) -> tuple[bytes, int]:
+        answer = calendars._serve(poll, seeded, asked)
+        return dict(answer.headers)[b"etag"], len(answer.body)
 
     with ThreadPoolExecutor(8) as pool:
         answers = set(pool.map(get, range(8)))
