@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from litestar import Controller, Response, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
+from litestar.response import Stream
 
 from api.openapi import TOKEN_OPTIONAL, ReportOperation
 from api.problems import READ_PROBLEMS
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.errors import InvalidQuery
-from tracker.outputs.render import MEDIA_TYPES, render
+from tracker.outputs.render import MEDIA_TYPES, render_parts
 from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
 from tracker.store.uow import UnitOfWork
 from tracker.weeks import IsoWeek, parse_moment
@@ -67,7 +69,7 @@ class ReportController(Controller):
         format: Annotated[
             str, QueryParameter(pattern="^(json|html|md|csv)$", description="json, html, md, csv")
         ] = "json",
-    ) -> Response[bytes]:
+    ) -> Stream:
         try:
             iso_week = IsoWeek.parse(week) if week is not None else IsoWeek.of(today())
         except ValueError as exc:
@@ -86,7 +88,15 @@ class ReportController(Controller):
             lang=language,
             memo=report_memo,
         )
-        headers = {"Content-Language": language}
+        parts = render_parts(report, format)
+        headers = {"Content-Language": language, "Content-Length": str(sum(map(len, parts)))}
         if format == "csv":
             headers["Content-Disposition"] = f'attachment; filename="weekrapport-{iso_week}.csv"'
-        return Response(render(report, format), media_type=MEDIA_TYPES[format], headers=headers)
+        return Stream(_sent(parts), media_type=MEDIA_TYPES[format], headers=headers)
+
+
+async def _sent(parts: list[bytes]) -> AsyncIterator[bytes]:
+    """The report's pieces as the server writes them: a sync iterable would cost Litestar a
+    thread hop per piece."""
+    for part in parts:
+        yield part

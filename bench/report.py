@@ -631,8 +631,9 @@ METHOD = """## How each figure is measured
   the first run after loading moves forecasts (the histories were recorded in the past), the
   second finds nothing to move (best of 2, and up to 5 while they fit in 3 s).
 - **Weekly report**: `weekly_report` for this week as a coordinator (the whole programme), then
-  rendered as JSON or HTML; best of 5 (from 10,000: of 2, and up to 5 while they fit in 3 s;
-  "first of a day": of 2 separately prepared single runs). "A server's first": each run with a
+  rendered as JSON or HTML in the pieces a server sends (`render_parts`); best of 5 (from
+  10,000: of 2, and up to 5 while they fit in 3 s; "first of a day": of 2 separately prepared
+  single runs). "A server's first": each run with a
   new `ReportMemo`, as after a server starts. "First of a day": with the memo of one report made
   as of the same time the day before (nothing changed since), as a running server's first
   report of a day. "Memo of earlier reports": with the memo of one report made before, as the

@@ -20,7 +20,7 @@ from tracker.errors import TrackerError
 from tracker.i18n import LANGUAGES
 from tracker.messages import finding_message
 from tracker.outputs.ical import base_url
-from tracker.outputs.render import FORMATS, render
+from tracker.outputs.render import FORMATS, render_parts
 from tracker.outputs.weekly import weekly_report
 from tracker.services.feeds import create_feed_token, revoke_feed_token
 from tracker.services.forecasts import refresh_all
@@ -268,13 +268,14 @@ def _report(args: argparse.Namespace) -> None:
             entity=args.entity,
             lang=args.lang,
         )
-    rendered = render(report, args.format)
+    parts = render_parts(report, args.format)
     if args.output:
-        args.output.write_bytes(rendered)
+        with args.output.open("wb") as file:
+            file.writelines(parts)
         print(f"{args.output}: {args.format} report of {week}", file=sys.stderr)
     else:
         sys.stdout.flush()
-        sys.stdout.buffer.write(rendered)
+        sys.stdout.buffer.writelines(parts)
         sys.stdout.buffer.flush()
 
 

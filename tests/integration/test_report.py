@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -33,7 +34,8 @@ from tests.integration.test_store import _dump
 from tracker.cli import main
 from tracker.clock import today
 from tracker.domain.access import Principal, Role
-from tracker.outputs.render import FORMATS, render
+from tracker.outputs import render as render_module
+from tracker.outputs.render import FORMATS, render, render_parts
 from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
 from tracker.services.importing import seed
 from tracker.services.initiatives import InitiativeEdit, edit_initiative
@@ -615,6 +617,28 @@ def test_json_carries_the_report(scenario: Database):
     }  # fmt: skip
     assert len(body["stages"]) == STAGE_ROWS
     assert body["lang"] == "nl"
+
+
+@pytest.mark.parametrize("at_a_time", [1, 2, STAGE_ROWS - 1, 500])
+def test_json_made_in_pieces_is_the_json_of_the_whole_report(
+    scenario: Database, at_a_time: int, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(render_module, "STAGES_AT_A_TIME", at_a_time)
+    report = _report(scenario, W08)
+    without_stages = msgspec.structs.replace(report, stages=[])
+    for made in (report, without_stages):
+        whole = msgspec.json.format(msgspec.json.encode(made)) + b"\n"
+        parts = render_parts(made, "json")
+        assert b"".join(parts) == whole
+    assert len(render_parts(report, "json")) > 1 + STAGE_ROWS // at_a_time
+
+
+def test_the_api_sends_the_report_in_pieces_with_its_length(client, scenario: Database):
+    response = client.get("/api/reports/weekly", params={"week": "2025-W08"})
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(response.content))
+    assert "chunked" not in response.headers.get("transfer-encoding", "")
+    assert response.content == render(_report(scenario, W08), "json")
 
 
 def test_csv_has_one_row_per_initiative_stage(scenario: Database):
