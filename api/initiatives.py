@@ -15,7 +15,6 @@ from api.deps import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
     LANG,
-    caller,
     expected_version,
     provide_language,
 )
@@ -42,7 +41,7 @@ from api.schemas import (
     TransitionView,
     WarningView,
 )
-from api.views import VIEWS
+from api.views import kept_view
 from api.writes import Outcome, Write, etag, request_hash, run_write
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
@@ -146,7 +145,6 @@ class InitiativeController(Controller):
 
     @get(
         "/",
-        sync_to_thread=True,
         summary="List initiatives",
         operation_id="listInitiatives",
         operation_class=InitiativeOperation,
@@ -155,7 +153,7 @@ class InitiativeController(Controller):
         description="Filter by kind, current stage, entity and free text; paginated. Without a "
         "token only public initiatives are listed.",
     )
-    def list_initiatives(
+    async def list_initiatives(
         self,
         request: Request[Any, Any, Any],
         database: NamedDependency[Database],
@@ -184,29 +182,22 @@ class InitiativeController(Controller):
         language = provide_language(request, lang)
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
         day = today()
-        with database.uow() as uow:
-            generation = uow.generation()  # first in the transaction: what follows is as new
-            principal = caller(request, uow)
-            key = ("list", generation, principal.role, principal.entities, filters, limit,
-                   offset, day, language)  # fmt: skip
-            cached = VIEWS.get(key) if generation is not None else None
-            if isinstance(cached, InitiativePage):
-                return cached
+
+        def make(uow: UnitOfWork, principal: Principal) -> InitiativePage:
             items, total = find_initiatives(uow, filters, principal, limit=limit, offset=offset)
-        page = InitiativePage(
-            items=[initiative_summary(i, day, language) for i in items],
-            total=total,
-            limit=limit,
-            offset=offset,
-            next_offset=offset + limit if offset + limit < total else None,
-        )
-        if generation is not None:
-            VIEWS.put(key, page)
-        return page
+            return InitiativePage(
+                items=[initiative_summary(i, day, language) for i in items],
+                total=total,
+                limit=limit,
+                offset=offset,
+                next_offset=offset + limit if offset + limit < total else None,
+            )
+
+        what = ("list", filters, limit, offset, day, language)
+        return await kept_view(request, database, what, make)
 
     @get(
         "/{slug:str}",
-        sync_to_thread=True,
         summary="One initiative",
         operation_id="getInitiative",
         operation_class=InitiativeOperation,
@@ -216,30 +207,21 @@ class InitiativeController(Controller):
         description="Stages with baseline, forecast and actual; entities, deadlines, findings. "
         "The ETag is the version to send as If-Match when changing it.",
     )
-    def get_initiative(
+    async def get_initiative(
         self,
         request: Request[Any, Any, Any],
         database: NamedDependency[Database],
         slug: FromPath[str],
         lang: LANG = None,
     ) -> Response[InitiativeView]:
-        # The caller, the language and the transaction are settled here, in the handler's
-        # thread: as dependencies (a task each, a thread hop for the sync ones) they cost a
-        # read this worker keeps more than twice its CPU. The list does the same.
         language = provide_language(request, lang)
         day = today()
-        with database.uow() as uow:
-            generation = uow.generation()  # first in the transaction: what follows is as new
-            principal = caller(request, uow)
-            key = ("detail", generation, principal.role, principal.entities, slug, day, language)
-            cached = VIEWS.get(key) if generation is not None else None
-            if isinstance(cached, tuple):
-                view, version = cached
-            else:
-                initiative = readable_initiative(uow, slug, principal)
-                view, version = initiative_view(initiative, day, language), initiative.version
-                if generation is not None:
-                    VIEWS.put(key, (view, version))
+
+        def make(uow: UnitOfWork, principal: Principal) -> tuple[InitiativeView, int]:
+            initiative = readable_initiative(uow, slug, principal)
+            return initiative_view(initiative, day, language), initiative.version
+
+        view, version = await kept_view(request, database, ("detail", slug, day, language), make)
         return Response(view, headers=etag(version))
 
     @post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -278,10 +279,16 @@ def _generation(database: Database) -> str | None:
         return uow.generation()
 
 
+def _on_a_loop(database: Database) -> str | None:
+    """The generation as a request on an event loop reads it (a new loop each time)."""
+    return asyncio.run(database.generation_on_loop())
+
+
 def test_the_generation_moves_with_each_committed_write_to_this_database_only(seeded, tmp_path):
     first = _generation(seeded)
     assert first is not None
     assert _generation(seeded) == first  # reading changes nothing
+    assert _on_a_loop(seeded) == first
 
     with contextlib.ExitStack() as stack:
         if seeded.engine.dialect.name == "postgresql":
@@ -292,12 +299,16 @@ def test_the_generation_moves_with_each_committed_write_to_this_database_only(se
             other = Database(make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}"))
         stack.callback(other.dispose)
         migrate.upgrade(other.engine)
+        before = _on_a_loop(other)
         token_for(other, "elsewhere", "viewer")  # a commit to another database (or schema)
+        assert _on_a_loop(other) == _generation(other) != before
     assert _generation(seeded) == first
+    assert _on_a_loop(seeded) == first
 
     token_for(seeded, "here", "viewer")
     second = _generation(seeded)
     assert second != first  # a commit here moves it...
+    assert _on_a_loop(seeded) == second
     with seeded.uow(write=True) as uow:
         uow.feeds.add_token(name="never", entities=[], token_hash="0" * 64, now=NOW)
         uow.session.flush()
@@ -360,6 +371,40 @@ def test_the_generation_outlives_a_lost_connection_on_postgresql(seeded: Databas
     assert watcher._connection is not kept
     token_for(seeded, "after the drop", "viewer")
     assert seeded.generation() != first
+
+
+def test_the_generation_on_an_event_loop_outlives_a_lost_connection_on_postgresql(
+    seeded: Database,
+):
+    """The same, for the async connection an event loop reads the generation on."""
+    if seeded.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's generation reads the file")
+    watcher = seeded._watcher
+    assert isinstance(watcher, ChangeCounterWatcher)
+
+    def terminate(pid: int) -> None:
+        alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+        with seeded.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + 10
+            while admin.scalar(alive, {"pid": pid}):
+                assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
+                time.sleep(0.01)
+
+    async def read_drop_read() -> None:
+        first = await seeded.generation_on_loop()
+        (held,) = watcher._on_loops.values()
+        kept = held._connection
+        assert kept is not None
+        await asyncio.to_thread(terminate, kept.info.backend_pid)
+        assert await seeded.generation_on_loop() == first
+        assert held._connection is not kept
+
+    asyncio.run(read_drop_read())
+    assert all(loop.is_closed() for loop in watcher._on_loops)
+    token_for(seeded, "after the drop", "viewer")  # a gone loop's connection is let go
+    assert _on_a_loop(seeded) == seeded.generation()
+    assert len(watcher._on_loops) == 1
 
 
 def _other_process(database: Database) -> Database:

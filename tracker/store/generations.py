@@ -11,6 +11,7 @@ announcement arrived, a fraction of a millisecond on one machine).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import threading
@@ -18,6 +19,7 @@ import time
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,10 @@ class DataVersionWatcher:
                 )
             row = self._connection.execute("PRAGMA data_version").fetchone()
             return int(row[0])
+
+    async def version_on_loop(self) -> int:
+        """version(), on an event loop: it waits on no server."""
+        return self.version()
 
     def announced(self) -> int:
         """The version as read at most FRESH seconds ago and since this process's last commit:
@@ -90,6 +96,9 @@ class ChangeCounterWatcher:
         self._cursor: Any = None
         self._lock = threading.Lock()
         self._announcements: _Announcements | None = None
+        self._on_loops: dict[asyncio.AbstractEventLoop, _LoopConnection] = {}
+        self._loops_lock = threading.Lock()  # not _lock, which a query in a thread holds
+        self._conninfo: str | None = None
 
     def version(self) -> int:
         with self._lock:
@@ -107,6 +116,20 @@ class ChangeCounterWatcher:
             self._cursor = self._connection.cursor()
         self._cursor.execute(self.COUNTER, prepare=True)
         return int(self._cursor.fetchone()[0])
+
+    async def version_on_loop(self) -> int:
+        """version(), on an event loop: the same query on an async connection of the loop's
+        own, so that the loop serves other requests while the server answers."""
+        if self._conninfo is None:
+            self._conninfo = await asyncio.to_thread(_conninfo, self._engine)
+        loop = asyncio.get_running_loop()
+        with self._loops_lock:
+            held = self._on_loops.get(loop)
+            if held is None:
+                for gone in [other for other in self._on_loops if other.is_closed()]:
+                    self._on_loops.pop(gone).finish()
+                held = self._on_loops[loop] = _LoopConnection(self._conninfo)
+        return await held.version(self.COUNTER)
 
     def announced(self) -> int | None:
         """The counter as last announced to this process, without a query; None while nothing
@@ -136,6 +159,57 @@ class ChangeCounterWatcher:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = self._cursor = None
+        with self._loops_lock:
+            for held in self._on_loops.values():
+                held.finish()
+            self._on_loops.clear()
+
+
+def _conninfo(engine: Engine) -> str:
+    """What the engine's pool connects with (its URL and connect_args: search_path among them),
+    as a connection string."""
+    connection = own_connection(engine)
+    try:
+        password = connection.info.password
+        dsn: str = connection.info.dsn
+        return make_conninfo(dsn, password=password) if password else dsn
+    finally:
+        connection.close()
+
+
+class _LoopConnection:
+    """An async connection of one event loop's, in autocommit, made when first asked."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+        self._lock = asyncio.Lock()  # one query at a time on a connection
+
+    async def version(self, query: str) -> int:
+        async with self._lock:
+            try:
+                return await self._read(query)
+            except psycopg.OperationalError:
+                if self._connection is None or not self._connection.broken:
+                    raise  # not connected at all, or a failure of the query itself
+                self._connection = None  # the server closed it: once more, on a new one
+                return await self._read(query)
+
+    async def _read(self, query: str) -> int:
+        if self._connection is None:
+            self._connection = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True
+            )
+        cursor = await self._connection.execute(query, prepare=True)
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def finish(self) -> None:
+        """Close the connection without its loop (which may be gone)."""
+        if self._connection is not None:
+            self._connection.pgconn.finish()
+            self._connection = None
 
 
 def own_connection(engine: Engine) -> Any:

@@ -53,6 +53,13 @@ class Database:
         """
         return None if self._watcher is None else f"{self._token}:{self._watcher.version()}"
 
+    async def generation_on_loop(self) -> str | None:
+        """generation(), for an event loop: SQLite's asks no server; PostgreSQL's query waits on
+        an async connection of the loop's own, not in a thread."""
+        if self._watcher is None:
+            return None
+        return f"{self._token}:{await self._watcher.version_on_loop()}"
+
     def announced_generation(self) -> str | None:
         """The generation without asking a server, cheap enough for the event loop; it shows
         a commit of this process at once and one of another process a moment late: on SQLite
