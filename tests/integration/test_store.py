@@ -30,7 +30,7 @@ from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.generations import ChangeCounterWatcher, DataVersionWatcher
-from tracker.store.repository import InitiativeFilter
+from tracker.store.repository import InitiativeFilter, id_chunks
 from tracker.store.tables import Base, EventRow, InitiativeRow
 from tracker.store.uow import Database
 
@@ -277,6 +277,17 @@ def test_tables_exist(database: Database):
 def _generation(database: Database) -> str | None:
     with database.uow() as uow:
         return uow.generation()
+
+
+def test_ids_are_read_in_as_few_in_lists_as_the_database_takes(database: Database):
+    ids = list(range(1, 40_001))
+    with database.uow() as uow:
+        lists = id_chunks(uow.session, ids)
+    size = 900 if database.engine.dialect.name == "sqlite" else 30_000
+    assert [len(part) for part in lists[:-1]] == [size] * (len(lists) - 1)
+    assert [i for part in lists for i in part] == ids
+    with database.uow() as uow:  # and the database takes them
+        assert uow.initiatives.by_ids(ids) == []
 
 
 def _on_a_loop(database: Database) -> str | None:

@@ -25,7 +25,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from tracker.store.repository import chunks
+from tracker.store.repository import id_chunks
 from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core_table
 
 
@@ -135,7 +135,7 @@ class FeedRepository:
         return result
 
     def _rows(self, query: Executable, initiative_ids: Sequence[int]) -> Iterator[Any]:
-        for chunk in chunks(list(initiative_ids)):
+        for chunk in id_chunks(self.session, initiative_ids):
             yield from self.session.execute(query, {"ids": chunk})
 
     def write(self, writes: Sequence[EventWrite]) -> None:

@@ -299,7 +299,7 @@ class InitiativeRepository:
 
     def by_ids(self, ids: list[int]) -> list[Initiative]:
         result: list[Initiative] = []
-        for chunk in chunks(ids):
+        for chunk in id_chunks(self.session, ids):
             result += self._read(chunk)
         return result
 
@@ -530,7 +530,7 @@ class InitiativeRepository:
         """A log's rows for many initiatives, in id order, as plain rows: building an ORM object
         per entry cost most of reading the logs for a weekly report."""
         connection = self.session.connection()
-        for chunk in chunks(ids):
+        for chunk in id_chunks(self.session, ids):
             yield from connection.execute(log, {"ids": chunk})
 
     def append_event(self, initiative: Initiative, event: Event) -> None:
@@ -770,6 +770,17 @@ def _updated(
     )
 
 
-def chunks(ids: list[int], size: int = 900) -> list[list[int]]:
-    """Keeps IN lists under SQLite's limit on bound parameters."""
+def chunks(ids: list[int], size: int) -> list[list[int]]:
+    """`ids` in lists of at most `size`, in order."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+# Ids bound in one IN list, under each database's limit on bound parameters (SQLite: 999 before
+# 3.32; PostgreSQL: 65,535 per statement). On PostgreSQL every statement scans again: the
+# events of a programme of 10,000 initiatives took 770 ms in 12 queries, 482 ms in one.
+IN_LIST = {"sqlite": 900, "postgresql": 30_000}
+
+
+def id_chunks(session: Session, ids: Sequence[int]) -> list[list[int]]:
+    """`ids` in IN lists as long as the database takes."""
+    return chunks(list(ids), IN_LIST.get(session.get_bind().dialect.name, 900))
