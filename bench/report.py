@@ -416,9 +416,9 @@ def _findings(results: dict[str, Any]) -> list[str]:
             "report of a new day judges them again (forecast, status, lines) without reading or "
             f"turning back: {_s(figures.get('report_json_next_day_s'))} for JSON. A later report "
             "of the same day rebuilds only the initiatives that changed: "
-            f"{_s(figures.get('report_json_kept_s'))} for JSON when none did, most of it "
+            f"{_s(figures.get('report_json_kept_s'))} for JSON when none did, half of it "
             f"rendering {figures['report_json_bytes'] / 1e6:.0f} MB of JSON (every stage of "
-            "every initiative, for the CSV), and "
+            "every initiative, for the CSV) in pieces of about 270 KB, and "
             f"{_s(figures.get('report_html_kept_s'))} for HTML. " + _served(figures.get("http"))
         )
         if figures["feed_s"] > figures["feed_floor_s"]:
@@ -438,9 +438,31 @@ def _findings(results: dict[str, Any]) -> list[str]:
                 f"- **Lists and details ({name}, N = {_n(size)})**: computed afresh, a list of 50 "
                 f"costs {_s(figures['list_cpu_s'])} of CPU and a detail "
                 f"{_s(figures['detail_cpu_s'])}; the load tests repeat the same requests, which "
-                "the views each worker keeps answer after the first (until the next commit)."
+                "the views each worker keeps answer after the first (until the next commit), "
+                "the public's on the event loop, without a thread (`api.views.kept_view`)."
             )
+        lines.extend(_growth_finding(name, runs))
     return [*lines, ""]
+
+
+def _growth_finding(name: str, runs: list[dict[str, Any]]) -> list[str]:
+    """The rows that grow faster than N^1.15 between the two largest sizes, in their figures."""
+    if len(runs) < 2:
+        return []
+    (small, large), found = runs[-2:], []
+    for key, label in COSTS:
+        b = growth([(r["size"], r["figures"].get(key)) for r in runs])
+        if b is not None and b > 1.15:
+            found.append(
+                f"{label}: {_s(small['figures'][key])} at N = {_n(small['size'])}, "
+                f"{_s(large['figures'][key])} at N = {_n(large['size'])} (N^{b:.2f})"
+            )
+    if not found:
+        return []
+    return [
+        f"- **Growth ({name})**: " + "; ".join(found) + ". This run did not measure why; "
+        "see the cost table for the same row on the other database."
+    ]
 
 
 def _poll_finding(name: str, runs: list[Run], http: dict[str, Any]) -> str:
