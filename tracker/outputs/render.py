@@ -130,7 +130,8 @@ def _json(report: WeeklyReport) -> list[bytes]:
     rest = msgspec.json.format(msgspec.json.encode(msgspec.structs.replace(report, stages=[])))
     if not report.stages:
         return [rest, b"\n"]
-    # The stage lines are the report's last field: `  "stages": []\n}`.
+    # The stage lines are the report's last field; its test compares the bytes with the whole.
+    assert rest.endswith(b'"stages": []\n}'), "stages must stay WeeklyReport's last field"
     parts = [rest.removesuffix(b"[]\n}"), b"["]
     stages = report.stages
     for start in range(0, len(stages), STAGES_AT_A_TIME):
