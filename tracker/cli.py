@@ -270,8 +270,11 @@ def _report(args: argparse.Namespace) -> None:
         )
     parts = render_parts(report, args.format)
     if args.output:
-        with args.output.open("wb") as file:
-            file.writelines(parts)
+        try:
+            with args.output.open("wb") as file:
+                file.writelines(parts)
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"{args.output}: {args.format} report of {week}", file=sys.stderr)
     else:
         sys.stdout.flush()

@@ -907,6 +907,19 @@ def test_cli_writes_the_report_to_a_file(cli_database: Database, tmp_path: Path,
     assert {r[0] for r in _csv_rows(target.read_text(encoding="utf-8"))[1:]} == {RETENTION}
 
 
+def test_cli_an_output_it_cannot_write_is_one_line(cli_database: Database, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    for target in (out / "no-such-folder" / "week8.csv", out):  # a missing folder, a folder
+        argv = ["report", "weekly", "--week", "2025-W08", "--output", str(target)]
+        assert main(argv) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.startswith(f"tracker: error: cannot write {target}: ")
+        assert captured.err.count("\n") == 1
+    assert list(out.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "args",
     [
