@@ -24,9 +24,9 @@ def threads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     seen: list[tuple[Any, ...]] = []
     made = views._made
 
-    def counted(request: Any, database: Any, what: Any, make: Any) -> Any:
+    def counted(request: Any, database: Any, what: Any, make: Any, generation: Any) -> Any:
         seen.append(what)
-        return made(request, database, what, make)
+        return made(request, database, what, make, generation)
 
     monkeypatch.setattr(views, "_made", counted)
     return seen
@@ -60,11 +60,29 @@ def test_the_publics_kept_view_is_answered_without_a_thread_until_a_commit(
         )
         assert edited.status_code == 200, edited.text
         asked = len(threads)
+        read_in_thread = _counted(seeded, "generation")
         after = client.get(url)
         assert "Bijgewerkte titel" in after.text  # the commit is seen at once
         assert len(threads) == asked + 1
+        assert read_in_thread == []  # the generation read on the loop serves the thread too
+        assert client.get(url, headers=coordinator).status_code == 200
+        assert len(read_in_thread) == 1
+        asked += 1
         assert client.get(url).content == after.content
         assert len(threads) == asked + 1
+
+
+def _counted(database: Database, method: str) -> list[None]:
+    """The calls of one of `database`'s methods from now on (for the rest of the test)."""
+    calls: list[None] = []
+    original = getattr(database, method)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(None)
+        return original(*args, **kwargs)
+
+    setattr(database, method, counting)
+    return calls
 
 
 def test_an_unknown_token_is_refused_even_when_the_public_view_is_kept(seeded: Database) -> None:
