@@ -52,7 +52,7 @@ def serve(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
         "--uvicorn-protocol", action="store_true",
-        help="uvicorn's own HTTP protocol, as tracker serve had it before TCP_NODELAY",
+        help="uvicorn's own HTTP protocol, with Nagle's algorithm left on",
     )  # fmt: skip
     args = parser.parse_args(argv)
     http = "httptools" if args.uvicorn_protocol else NoDelayHttpToolsProtocol
