@@ -359,6 +359,18 @@ def test_every_table_counts_its_changes_on_postgresql(database: Database):
     assert counted == set(Base.metadata.tables) - {"change_counter"}
 
 
+def _terminated(database: Database, pid: int) -> None:
+    """The server ends the backend `pid`, and it is gone before this returns."""
+    alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+    # Autocommit: a transaction would see one snapshot of pg_stat_activity all along.
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        deadline = time.monotonic() + 10
+        while admin.scalar(alive, {"pid": pid}):
+            assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
+            time.sleep(0.01)
+
+
 def test_the_generation_outlives_a_lost_connection_on_postgresql(seeded: Database):
     """PostgreSQL's generation is read on a connection kept open: when the server drops it
     (a restart, an idle timeout), the next read connects afresh instead of failing."""
@@ -369,15 +381,7 @@ def test_the_generation_outlives_a_lost_connection_on_postgresql(seeded: Databas
     assert isinstance(watcher, ChangeCounterWatcher)
     kept = watcher._connection
     assert kept is not None
-    pid = kept.info.backend_pid
-    alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
-    # Autocommit: a transaction would see one snapshot of pg_stat_activity all along.
-    with seeded.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
-        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        deadline = time.monotonic() + 10
-        while admin.scalar(alive, {"pid": pid}):  # gone before the next read
-            assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
-            time.sleep(0.01)
+    _terminated(seeded, kept.info.backend_pid)
     assert seeded.generation() == first
     assert watcher._connection is not kept
     token_for(seeded, "after the drop", "viewer")
@@ -393,21 +397,12 @@ def test_the_generation_on_an_event_loop_outlives_a_lost_connection_on_postgresq
     watcher = seeded._watcher
     assert isinstance(watcher, ChangeCounterWatcher)
 
-    def terminate(pid: int) -> None:
-        alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
-        with seeded.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
-            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            deadline = time.monotonic() + 10
-            while admin.scalar(alive, {"pid": pid}):
-                assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
-                time.sleep(0.01)
-
     async def read_drop_read() -> None:
         first = await seeded.generation_on_loop()
         (held,) = watcher._on_loops.values()
         kept = held._connection
         assert kept is not None
-        await asyncio.to_thread(terminate, kept.info.backend_pid)
+        await asyncio.to_thread(_terminated, seeded, kept.info.backend_pid)
         assert await seeded.generation_on_loop() == first
         assert held._connection is not kept
 
