@@ -68,7 +68,7 @@ def run_write(
     key replays.
 
     `decide(uow, caller)` reads and checks before the writers' turn (see
-    UnitOfWork.start_writing) and returns `write(uow)`, which writes in that turn, in a new
+    UnitOfWork.write_in_turn) and returns `write(uow)`, which writes in that turn, in a new
     transaction, what still holds of the decision. The stored response is written in the same
     transaction as the change, so a change is either committed with its response or not at
     all. Errors are not stored: a retry after a refusal is evaluated again.
@@ -80,23 +80,25 @@ def run_write(
             if replayed is not None:
                 return replayed
         write = decide(uow, principal)
-        uow.start_writing()
-        if key is not None:
-            # The same request may have been answered while this one was decided.
-            replayed = _replay(uow, principal, key, fingerprint, result_type)
-            if replayed is not None:
-                return replayed
-        status, body, headers = write(uow)
-        if key is not None:
-            encoded = msgspec.json.encode(body)
-            uow.idempotency.add(
-                principal.name,
-                key,
-                StoredResponse(fingerprint, status, encoded, headers),
-                now=utc_now(),
-            )
-        uow.commit()
-    return Response(body, status_code=status, headers=headers)
+
+        def in_turn(uow: UnitOfWork) -> Response[T]:
+            if key is not None:
+                # The same request may have been answered while this one was decided.
+                replayed = _replay(uow, principal, key, fingerprint, result_type)
+                if replayed is not None:
+                    return replayed
+            status, body, headers = write(uow)
+            if key is not None:
+                encoded = msgspec.json.encode(body)
+                uow.idempotency.add(
+                    principal.name,
+                    key,
+                    StoredResponse(fingerprint, status, encoded, headers),
+                    now=utc_now(),
+                )
+            return Response(body, status_code=status, headers=headers)
+
+        return uow.write_in_turn(in_turn)
 
 
 def _replay(

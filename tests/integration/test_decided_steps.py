@@ -1,5 +1,5 @@
 """A step decided before the writers' turn is written only if the initiative still stands as
-it was decided on (UnitOfWork.start_writing, decide_step and store_step)."""
+it was decided on (UnitOfWork.write_in_turn, decide_step and store_step)."""
 
 from __future__ import annotations
 
@@ -47,9 +47,8 @@ def test_a_step_decided_before_another_change_of_its_initiative_is_refused_unwri
     with seeded.uow(write=True, read_first=True) as uow:
         step = _decide(uow, KLIP, "hold", 1)
         assert _record(seeded, KLIP, "hold", 1) == 2  # another request's step, committed first
-        uow.start_writing()
         with pytest.raises(StaleVersion) as refused:
-            store_step(uow, step)
+            uow.write_in_turn(lambda uow: store_step(uow, step))
         assert (refused.value.expected, refused.value.current) == (1, 2)
     assert _log(seeded, KLIP) == [*before, ("hold", "other")]
     assert _state(seeded, KLIP)[1] == 2
@@ -60,9 +59,7 @@ def test_a_step_decided_before_changes_of_other_initiatives_is_written(seeded):
     with seeded.uow(write=True, read_first=True) as uow:
         step = _decide(uow, KLIP, "hold", 1)
         _record(seeded, OTHER, "hold", 1)
-        uow.start_writing()
-        store_step(uow, step)
-        uow.commit()
+        uow.write_in_turn(lambda uow: store_step(uow, step))
     assert _log(seeded, KLIP) == [*before, ("hold", "test")]
     assert _state(seeded, KLIP) == (step.initiative.state, 2)
 
@@ -83,24 +80,24 @@ def test_deciding_does_not_wait_for_the_writers_turn(seeded):
         assert turn_taken.wait(10)
         with seeded.uow(write=True, read_first=True) as uow:
             step = _decide(uow, KLIP, "hold", 1)  # decided while another writer has its turn
-            waited = threading.Thread(target=uow.start_writing)
+            waited = threading.Thread(
+                target=uow.write_in_turn, args=[lambda uow: store_step(uow, step)]
+            )
             waited.start()
             waited.join(0.3)
-            assert waited.is_alive(), "start_writing did not wait for the writer's turn"
+            assert waited.is_alive(), "write_in_turn did not wait for the writer's turn"
             release.set()
             waited.join(10)
-            store_step(uow, step)
-            uow.commit()
     finally:
         release.set()
         holder.join(10)
     assert _state(seeded, KLIP)[1] == 2
 
 
-def test_start_writing_only_once_and_only_when_reading_first(seeded):
+def test_write_in_turn_only_once_and_only_when_reading_first(seeded):
     with seeded.uow(write=True, read_first=True) as uow:
-        uow.start_writing()
+        uow.write_in_turn(lambda uow: None)
         with pytest.raises(RuntimeError, match="once"):
-            uow.start_writing()
+            uow.write_in_turn(lambda uow: None)
     with seeded.uow(write=True) as uow, pytest.raises(RuntimeError, match="once"):
-        uow.start_writing()
+        uow.write_in_turn(lambda uow: None)
