@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
 
 from tracker.store.writer_gate import WriterGate
 
+T = TypeVar("T")
+
 # A change: it writes on the batch's connection, in a savepoint of its own, and does not commit.
-Change = Callable[[Connection], Any]
+Change = Callable[[Connection], T]
 
 
 class _Ticket:
     __slots__ = ("change", "done", "error", "value", "woken")
 
-    def __init__(self, change: Change) -> None:
+    def __init__(self, change: Change[Any]) -> None:
         self.change = change
         self.woken = threading.Event()  # set when done, or when it is this thread's turn to lead
         self.done = False
@@ -58,7 +60,7 @@ class GroupCommit:
         self._waiting: list[_Ticket] = []
         self._leading = False
 
-    def run(self, change: Change) -> Any:
+    def run(self, change: Change[T]) -> T:
         """`change`'s value once it is committed, or its error (or the batch's)."""
         ticket = _Ticket(change)
         with self._lock:
@@ -71,7 +73,7 @@ class GroupCommit:
                 self._lead()
             finally:
                 self._hand_on()
-        return ticket.outcome()
+        return cast(T, ticket.outcome())
 
     def _hand_on(self) -> None:
         with self._lock:

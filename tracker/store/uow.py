@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from types import TracebackType
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -143,7 +143,7 @@ class UnitOfWork:
         self.initiatives.locking = True
         self._in_turn = True
         if self._group is not None:
-            return cast(T, self._group.run(lambda connection: self._in_savepoint(work, connection)))
+            return self._group.run(lambda connection: self._in_savepoint(work, connection))
         # PostgreSQL, or SQLite in memory: no writers' turn to wait for
         self.session.bind = self._database.writer
         value = work(self)
