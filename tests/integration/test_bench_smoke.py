@@ -77,9 +77,17 @@ def test_the_measurements_and_their_report(tmp_path: Path) -> None:
     assert "## Targets" in text
     assert "weekly report JSON" in text
     assert "## Before and after the changes" in text
+    assert "## Where the time goes" in text  # every target is met: the same costs at both N
+    assert "## Why targets are missed" not in text
     svg = (tmp_path / "cost.svg").read_text()
     assert svg.startswith("<svg")
     assert "<polyline" in svg
+    slower = {**figures, "feed_s": figures["feed_s"] * 1000}  # N^3 from N = 5 to 50
+    results["runs"][1] = {"backend": "sqlite", "size": 50, "load": {}, "figures": slower}
+    write_report(results, results, tmp_path / "results.md")
+    text = (tmp_path / "results.md").read_text()
+    assert "| **no** |" in text
+    assert "## Why targets are missed" in text
 
 
 def test_a_run_names_the_speed_of_the_machine_of_the_run_it_replaced(tmp_path: Path) -> None:
