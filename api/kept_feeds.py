@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -129,12 +131,28 @@ class FeedCache:
         self._entries: OrderedDict[tuple[object, ...], Served] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
-        self._builds: dict[tuple[object, ...], threading.RLock] = {}
+        # A feed's build lock, and how many requests hold it or wait for it.
+        self._builds: dict[tuple[object, ...], tuple[threading.RLock, int]] = {}
 
-    def building(self, identity: tuple[object, ...]) -> threading.RLock:
-        """The lock held while one feed (whatever its generation) is built in this worker."""
+    @contextmanager
+    def building(self, identity: tuple[object, ...]) -> Iterator[None]:
+        """Held while one feed (whatever its generation) is built in this worker, so that the
+        requests that miss it together wait for one build. Forgotten once no request holds or
+        waits for it: requests for feeds that do not exist (any name can be asked for) leave
+        nothing behind."""
         with self._lock:
-            return self._builds.setdefault(identity, threading.RLock())
+            lock, users = self._builds.get(identity, (threading.RLock(), 0))
+            self._builds[identity] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                users = self._builds[identity][1] - 1
+                if users:
+                    self._builds[identity] = (lock, users)
+                else:
+                    del self._builds[identity]
 
     def get(self, key: tuple[object, ...], now: datetime) -> Served | None:
         with self._lock:

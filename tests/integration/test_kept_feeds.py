@@ -3,6 +3,7 @@ handler answers it, and only while the feed is what the handler would serve."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from api import calendars
+from api import calendars, kept_feeds
 from api.app import create_app
 from api.kept_feeds import LearnedRequests, Poll
 from tests.conftest import NOW, record_step
@@ -146,3 +147,34 @@ def test_the_learned_requests_are_bounded_and_the_first_learned_go_first() -> No
     assert [learned.identity(request) for request in asking] == [
         None, None, ("initiative", "2"), ("initiative", "3"), ("initiative", "4"),
     ]  # fmt: skip
+
+
+def test_requests_for_feeds_that_do_not_exist_leave_no_build_lock_behind(
+    seeded: Database,
+) -> None:
+    with TestClient(app=create_app(seeded)) as client:
+        for _ in range(20):
+            name = uuid.uuid4().hex
+            assert client.get(f"/calendars/initiatives/{name}.ics").status_code == 404
+            assert client.get(f"/calendars/entities/{name}.ics").status_code == 404
+        assert client.get(f"/calendars/initiatives/{KLIP}.ics").status_code == 200
+    assert kept_feeds.FEEDS._builds == {}  # one per name asked for, before
+
+
+def test_the_requests_that_miss_one_feed_together_wait_for_one_build() -> None:
+    cache = kept_feeds.FeedCache()
+    identity = ("programme", None, frozenset(), "nl", None)
+    waited = threading.Event()
+
+    def second() -> None:
+        with cache.building(identity):
+            waited.set()
+
+    # The same thread takes it twice, as a handler that caught the feeds up serves once more.
+    with cache.building(identity), cache.building(identity):
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not waited.wait(0.2), "a second build of the same feed did not wait"
+    thread.join(10)
+    assert waited.is_set()
+    assert cache._builds == {}
