@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,13 @@ SEED_ANNEX = SEED_DIR / "bijlage-beleidsnota-digitalisering-2024-2029.txt"
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1"
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # early on the seed day: before any real clock
+# A test whose expectations depend on today lives on the seed day: its clock, and the clock of
+# the servers it starts (clock_env), starts at 09:30 that morning in Brussels, later than the
+# seed's stamps by more than an HTTP date's second, and ticks on (time-machine). Every other test
+# must pass on any day; `make test-dates` runs the suite with every clock moved to prove it.
+SEED_DAY_MORNING = NOW + timedelta(hours=8)
+ON_THE_SEED_DAY = pytest.mark.time_machine(SEED_DAY_MORNING, tick=True)
+CLOCK_FOLDER = ROOT / "tests" / "clock"
 # Tests make many requests at once; the rate limits have tests of their own (test_limits.py),
 # which set them explicitly. Servers that tests start inherit this.
 os.environ.setdefault("TRACKER_WRITE_RATE", "off")
@@ -55,6 +62,16 @@ def _postgres_reachable() -> None:
             pytest.exit(f"cannot connect to TRACKER_TEST_POSTGRES_URL: {exc}", 3)
         finally:
             engine.dispose()
+
+
+def clock_env() -> dict[str, str]:
+    """The environment that gives a child process this process's clock, moved or not: its
+    sitecustomize (tests/clock) starts it at this instant, ticking, so that a server or command
+    a test starts agrees on the day with the test."""
+    paths = [str(CLOCK_FOLDER), *filter(None, [os.environ.get("PYTHONPATH")])]
+    # Read to hand on, not to decide what to expect: the child keeps the test's day.
+    moment = datetime.now(UTC)
+    return {"PYTHONPATH": os.pathsep.join(paths), "TRACKER_TEST_NOW": moment.isoformat()}
 
 
 def _sqlite(tmp_path: Path) -> Iterator[Database]:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import NOW, POSTGRES_URL, ROOT, SEED_DIR, postgres_schema
+from tests.conftest import NOW, POSTGRES_URL, ROOT, SEED_DIR, clock_env, postgres_schema
 from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.db import make_engine
@@ -99,7 +99,12 @@ def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1
     command = [str(TRACKER), "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--workers", str(workers)] if workers > 1 else command,
-        env={**os.environ, "TRACKER_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"},
+        env={
+            **os.environ,
+            **clock_env(),
+            "TRACKER_DATABASE_URL": database_url,
+            "PYTHONUNBUFFERED": "1",
+        },
         cwd=ROOT,
         stdout=out,
         stderr=subprocess.STDOUT,

@@ -22,7 +22,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from tests.conftest import BACKENDS, ROOT, token_for
+from tests.conftest import BACKENDS, ROOT, clock_env, token_for
 from tests.problems import assert_problem
 from tests.server import TRACKER, seeded_database_url, serve
 from tracker.store.uow import Database
@@ -371,7 +371,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
     folder = tmp_path_factory.mktemp("server")
     with ExitStack() as stack:
         url = seeded_database_url(stack, request.param, folder)
-        env = {**os.environ, "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **clock_env(), "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
         created = subprocess.run(
             [TRACKER, "token", "create", "--name", "last", "--role", "coordinator"],
             env=env,

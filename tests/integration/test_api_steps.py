@@ -17,18 +17,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from tests.conftest import token_for
+from tests.conftest import NOW, ON_THE_SEED_DAY, token_for
 from tests.problems import assert_problem
 from tracker.domain.model import Stage
 from tracker.domain.procedure import replay
 from tracker.store.uow import Database
 from workflows.definitions import catalogue
+
+# "Today" decides which dates lie in the future: every test here lives on the seed day.
+pytestmark = ON_THE_SEED_DAY
+TODAY = NOW.date()  # 23 November 2026, the seed day
 
 KLIP = "decreet-klip-gipod-verordening"
 ACTOR = "juridische-cel-digitaal-vlaanderen"
@@ -161,10 +164,6 @@ SHORT_STAGES = {
 REFERENCE = "VR 2025 DOC.0042/1"
 NOTE = "Toelichting van de juridische cel"
 _titles = itertools.count(1)
-
-
-def brussels_today() -> date:
-    return datetime.now(ZoneInfo("Europe/Brussels")).date()
 
 
 def refusal_rule(kind: str, state: str, event: str) -> str:
@@ -485,8 +484,8 @@ def test_the_klip_decree_walks_to_publication_with_actual_dates_and_history(
     # 6: the history lists the creation, then every event and the re-plan, oldest first
     entries = api.history(KLIP)
     end = datetime.now().astimezone()
-    # The seed's creation is stamped with the fixtures' fixed clock (NOW, 00:30 UTC), which may
-    # lie after the real time of our steps: compare it apart from the ordering.
+    # The seed's creation is stamped at NOW itself, where our clock started: compare it apart
+    # from the ordering of our own steps.
     assert [e for e in entries if e.get("event") == "create"] == seeded_history
     ours = [e for e in entries if e.get("event") != "create"]
     assert [e["type"] for e in ours] == ["event"] * 4 + ["plan_change"] + ["event"] * 7
@@ -514,7 +513,7 @@ def test_the_klip_decree_walks_to_publication_with_actual_dates_and_history(
 # -- 3: date rules ------------------------------------------------------------------------------
 REFUSED_DECISION_DAYS = [
     ("tomorrow", "future_date"),
-    ("2027-01-08", "future_date"),  # a Friday next year
+    ("2027-01-08", "future_date"),  # a working Friday after the seed day (TODAY)
     ("2025-02-28", "before_previous_event"),  # a working Friday, before drafting was done
     ("2025-03-08", "not_a_working_day"),  # Saturday
     ("2025-03-09", "not_a_working_day"),  # Sunday
@@ -536,7 +535,7 @@ def test_a_government_decision_on_a_refused_date(api: Api) -> None:
     before = api.snapshot(slug)
     allowed = {"approve_first", "hold", "withdraw"}
     for on, rule in REFUSED_DECISION_DAYS:
-        day = (brussels_today() + timedelta(days=1)).isoformat() if on == "tomorrow" else on
+        day = (TODAY + timedelta(days=1)).isoformat() if on == "tomorrow" else on
         body = api.refused(
             slug, "approve_first", day, rule, state="first_approval", allowed=allowed
         )
@@ -591,7 +590,7 @@ def test_steps_that_are_no_government_decision_may_fall_on_a_weekend(api: Api) -
 
 def test_today_is_not_in_the_future_and_a_step_may_share_the_previous_date(api: Api) -> None:
     slug = api.create("order", advice=False, plan=SHORT_PLAN["order"])
-    tomorrow = brussels_today() + timedelta(days=1)
+    tomorrow = TODAY + timedelta(days=1)
     allowed = {"complete_drafting", "hold", "withdraw"}
     api.refused(slug, "complete_drafting", tomorrow, "future_date", state="drafting",
                 allowed=allowed)  # fmt: skip
@@ -605,7 +604,7 @@ def test_today_is_not_in_the_future_and_a_step_may_share_the_previous_date(api: 
                 allowed={"resume", "withdraw"})  # fmt: skip
     api.step(slug, "resume", "2025-01-17", "first_approval")
     api.step(slug, "approve_first", "2025-01-17", "council_of_state")
-    api.step(slug, "receive_council_of_state_advice", brussels_today(), "final_approval")
+    api.step(slug, "receive_council_of_state_advice", TODAY, "final_approval")
 
 
 # -- 4: evidence, on hold and resume, withdrawal from on hold ------------------------------------
@@ -669,7 +668,7 @@ def test_hold_then_resume_returns_to_the_held_stage_and_withdraw_from_on_hold(
     assert api.transitions(slug)["transitions"] == []
 
     # 6: the history of an initiative created through the API: creation first, then each step
-    today = brussels_today().isoformat()
+    today = TODAY.isoformat()
     assert [
         (e["type"], e["event"], e["actor"], e["occurred_on"], e["from_state"], e["to_state"],
          e["reference"], e["note"])

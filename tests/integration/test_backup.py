@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clock_env
 from tests.consistency import database_problems, dump, logs
 from tests.server import seeded_database_url
 from tracker.cli import main
@@ -47,7 +47,7 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
         url = seeded_database_url(stack, "sqlite", tmp_path)
         monkeypatch.setenv("TRACKER_DATABASE_URL", url)
         database = Database(make_engine(url))
-        yield Live(url, tmp_path / "server.sqlite3", database, {**os.environ})
+        yield Live(url, tmp_path / "server.sqlite3", database, {**os.environ, **clock_env()})
         database.dispose()
 
 

@@ -16,9 +16,12 @@ adapted "uiterlijk een jaar na de inwerkingtreding" of the decree in force on 21
 so by 21 June 2025. The seed programme feed therefore has exactly 60 events.
 
 The seed is imported at the fixtures' fixed instant (NOW, 2026-11-23 00:30 UTC), so every seed
-event has DTSTAMP and LAST-MODIFIED 20261123T003000Z. The API stamps its changes with the real
-clock: those stamps are compared with the time of the request, and the tests that change data
-first refresh the stored events as of today, so that only the change under test differs.
+event has DTSTAMP and LAST-MODIFIED 20261123T003000Z, and every test lives on that day: its clock
+starts at NOW and ticks on (ON_THE_SEED_DAY), so that what a feed says of the seed (slipped, at
+risk, on track) is what it says on the seed day, whatever the real date. The API stamps its
+changes with that ticking clock: those stamps are compared with the time of the request, and the
+tests that change data first refresh the stored events as of today, so that only the change
+under test differs.
 
 Three tests state what the issue and the RFCs ask and the code does not do yet (see their
 docstrings): a public entity feed that reveals an entity known only from non-public initiatives,
@@ -53,7 +56,9 @@ from api.logs import RedactFeedTokens
 from tests.conftest import (
     BACKENDS,
     NOW,
+    ON_THE_SEED_DAY,
     ROOT,
+    clock_env,
     token_for,
 )
 from tests.npm import NPM_CACHE, npm_file, unavailable
@@ -65,6 +70,8 @@ from tracker.services.forecasts import refresh_all
 from tracker.store.db import make_engine
 from tracker.store.tables import FeedEventRow
 from tracker.store.uow import Database
+
+pytestmark = ON_THE_SEED_DAY
 
 CALENDAR = "text/calendar; charset=utf-8"
 SEEDED_AT = "20261123T003000Z"  # NOW of the fixtures
@@ -1153,7 +1160,7 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
     """`tracker feed-token create` and `revoke`, and `tracker serve`'s access log."""
     with ExitStack() as stack:
         url = seeded_database_url(stack, backend, tmp_path)
-        env = {**os.environ, "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **clock_env(), "TRACKER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
 
         def tracker(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(

@@ -29,10 +29,17 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from tests.conftest import BACKENDS, NOW, POSTGRES_URL, SEED_DIR, postgres_schema, token_for
+from tests.conftest import (
+    BACKENDS,
+    NOW,
+    ON_THE_SEED_DAY,
+    POSTGRES_URL,
+    SEED_DIR,
+    postgres_schema,
+    token_for,
+)
 from tests.integration.test_store import _dump
 from tracker.cli import main
-from tracker.clock import today
 from tracker.domain.access import Principal, Role
 from tracker.outputs import render as render_module
 from tracker.outputs.render import FORMATS, render, render_parts
@@ -798,10 +805,11 @@ def test_anonymous_callers_do_not_see_non_public_initiatives(scenario: Database,
     assert seen["summary"]["initiatives"] == 11
 
 
+@ON_THE_SEED_DAY
 def test_api_as_of_today_is_the_report_so_far(client):
     """'as_of' = today means today's end, which has not come yet: the report so far, not an
     error (DESIGN §5: as of any date, default today)."""
-    day = today()
+    day = NOW.date()
     response = client.get(
         "/api/reports/weekly", params={"week": str(IsoWeek.of(day)), "as_of": day.isoformat()}
     )

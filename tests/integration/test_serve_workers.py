@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bench.load import connections_per_worker, memos_made, served_report
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clock_env
 from tests.server import (
     TRACKER,
     Served,
@@ -110,7 +110,7 @@ def test_a_taken_port_is_refused_in_one_line(tmp_path: Path, workers: int) -> No
         url = seeded_database_url(stack, "sqlite", tmp_path)
         served = serve(stack, url, tmp_path, workers=2)
         port = served.base.rsplit(":", 1)[1]
-        env = {**os.environ, "TRACKER_DATABASE_URL": url}
+        env = {**os.environ, **clock_env(), "TRACKER_DATABASE_URL": url}
         second = subprocess.run(
             [TRACKER, "serve", "--port", port, "--workers", str(workers)],
             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
