@@ -185,7 +185,8 @@ def describe(exc: TrackerError, lang: str) -> Described | None:
         # The writers ahead of it are done within seconds, or the database is stuck.
         return Described(503, str(exc), "database-busy", headers={"Retry-After": "5"})
     if isinstance(exc, InvalidQuery):
-        return Described(400, str(exc), "invalid-request", exc.field, exc.reason, "query")
+        detail = input_message(exc.code, exc.field, exc.params, lang) if exc.code else str(exc)
+        return Described(400, detail, "invalid-request", exc.field, exc.reason, "query")
     if isinstance(exc, InvalidInput):
         detail = input_message(exc.code, exc.field, exc.params, lang) if exc.code else str(exc)
         return Described(422, detail, "invalid-content", exc.field, exc.reason, "body")

@@ -15,7 +15,8 @@ from api.openapi import TOKEN_OPTIONAL, ReportOperation
 from api.problems import READ_PROBLEMS
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
-from tracker.errors import InvalidQuery
+from tracker.domain.bounds import OutOfBounds
+from tracker.errors import InvalidQuery, out_of_bounds
 from tracker.outputs.render import MEDIA_TYPES, render_parts
 from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
 from tracker.store.uow import UnitOfWork
@@ -72,10 +73,14 @@ class ReportController(Controller):
     ) -> Stream:
         try:
             iso_week = IsoWeek.parse(week) if week is not None else IsoWeek.of(today())
+        except OutOfBounds as exc:
+            raise out_of_bounds("week", exc.value, query=True) from None
         except ValueError as exc:
             raise InvalidQuery("week", str(exc)) from None
         try:
             requested = parse_moment(as_of) if as_of is not None else None
+        except OutOfBounds as exc:
+            raise out_of_bounds("as_of", exc.value, query=True) from None
         except ValueError as exc:
             raise InvalidQuery("as_of", str(exc)) from None
         report = weekly_report(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tracker.domain.bounds import year_within
 from tracker.domain.model import (
     Finding,
     FindingKind,
@@ -248,14 +249,25 @@ def legal_deadlines(rationale: str) -> tuple[list[LegalDeadline], list[Finding]]
             count = int(m["count"]) if m["count"].isdigit() else NUMBERS[m["count"].lower()]
             months = count * (12 if m["unit"].lower().startswith("ja") else 1)
             due = _add_months(anchor, months)
+            if due is None:  # "uiterlijk 9000 jaar na ...": outside the accepted range
+                findings.append(
+                    Finding(
+                        FindingKind.UNRESOLVED_DEADLINE, Severity.WARNING, None, {"text": sentence}
+                    )
+                )
+                deadlines.append(LegalDeadline(sentence, None))
+                continue
         if due is not None and all(d.due_on != due for d in deadlines):
             deadlines.append(LegalDeadline(sentence, due))
     return deadlines, findings
 
 
-def _add_months(day: date, months: int) -> date:
+def _add_months(day: date, months: int) -> date | None:
+    """`months` after `day`; None when that lies outside the range the tracker accepts."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
+    if not year_within(year):
+        return None
     for d in (day.day, 30, 29, 28):
         try:
             return date(year, month + 1, d)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.annex import AnnexError, read_annex
 from tracker.clock import brussels_day, today, utc_now
 from tracker.domain.access import Principal, Role
+from tracker.domain.bounds import checked
 from tracker.errors import TrackerError
 from tracker.i18n import LANGUAGES
 from tracker.messages import finding_message
@@ -40,6 +41,14 @@ SYSTEM = Principal("tracker", Role.ADMIN)  # the command line reads everything
 
 class CommandError(Exception):
     """A failure to report as one line on stderr with a non-zero exit."""
+
+
+def _day(text: str) -> date:
+    """A day given on the command line, within the range the tracker accepts."""
+    try:
+        return checked(date.fromisoformat(text))
+    except ValueError as exc:  # OutOfBounds too
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     refresh = forecast_commands.add_parser(
         "refresh", help="recompute every forecast as of today (daily; idempotent)"
     )
-    refresh.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
+    refresh.add_argument("--today", type=_day, default=None, help=argparse.SUPPRESS)
 
     report = commands.add_parser("report", help="reports")
     report_commands = report.add_subparsers(dest="report_command", required=True, metavar="NAME")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.domain.bounds import EARLIEST, LATEST
+
 
 class TrackerError(Exception):
     """Base of the errors a caller can act on."""
@@ -68,6 +70,19 @@ class InvalidInput(TrackerError):
 
 class InvalidQuery(InvalidInput):
     """400: a query parameter (a week, an as-of moment) that cannot be used."""
+
+
+def out_of_bounds(field: str, value: object, *, query: bool = False) -> InvalidInput:
+    """422 (400 for a query parameter): a date outside the range the tracker accepts
+    (tracker.domain.bounds), named by `field` and said in the reader's language."""
+    kind = InvalidQuery if query else InvalidInput
+    return kind(
+        field,
+        f"{value} lies outside the dates this tracker accepts "
+        f"({EARLIEST.isoformat()} to {LATEST.isoformat()})",
+        code="date_out_of_range",
+        params={"value": str(value), "earliest": EARLIEST, "latest": LATEST},
+    )
 
 
 class Busy(TrackerError):

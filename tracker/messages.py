@@ -164,6 +164,11 @@ INPUT_TEMPLATES: dict[str, Label] = {
         nl="{field}: verplicht voor '{event_label}'.",
         en="{field}: required for '{event_label}'.",
     ),
+    "date_out_of_range": Label(
+        nl="{field}: {value} ligt buiten de datums die deze tracker aanvaardt "
+        "({earliest} tot en met {latest}).",
+        en="{field}: {value} lies outside the dates this tracker accepts ({earliest} to {latest}).",
+    ),
 }
 
 

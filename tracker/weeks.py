@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from tracker.clock import BRUSSELS
+from tracker.domain.bounds import OutOfBounds, moment_within, year_within
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -18,11 +19,14 @@ class IsoWeek:
 
     @classmethod
     def parse(cls, text: str) -> IsoWeek:
-        """'2026-W48'; ValueError with a reason otherwise."""
+        """'2026-W48'; ValueError with a reason otherwise (OutOfBounds for a year outside the
+        range the tracker accepts, tracker.domain.bounds)."""
         m = WEEK.match(text.strip())
         if m is None:
             raise ValueError(f"'{text}' is not an ISO week such as 2026-W48")
         year, week = int(m[1]), int(m[2])
+        if not year_within(year):
+            raise OutOfBounds(text.strip())
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:
@@ -65,14 +69,24 @@ def end_of(day: date) -> datetime:
 
 
 def parse_moment(text: str) -> datetime:
-    """An as-of moment: a day (its end, in Brussels) or an ISO date-time with its offset."""
+    """An as-of moment: a day (its end, in Brussels) or an ISO date-time with its offset.
+
+    ValueError with a reason otherwise; OutOfBounds for a day outside the range the tracker
+    accepts (tracker.domain.bounds), checked before any arithmetic or time-zone conversion.
+    """
     text = text.strip()
     try:
         if len(text) == 10:
-            return end_of(date.fromisoformat(text))
-        moment = datetime.fromisoformat(text)
+            day = date.fromisoformat(text)
+            moment = datetime(day.year, day.month, day.day)
+        else:
+            moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"'{text}' is not a date (2026-11-20) or a date-time") from None
+    if not moment_within(moment):
+        raise OutOfBounds(text)
+    if len(text) == 10:
+        return end_of(moment.date())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BRUSSELS)
     return moment

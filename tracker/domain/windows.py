@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.domain.bounds import OutOfBounds, window_within, year_within
 from tracker.domain.model import Span, Window
 
 MONTHS = {
@@ -192,7 +193,18 @@ def _fill_years(atoms: list[_Atom]) -> int | None:
 
 
 def parse_window(text: str) -> Window:
-    """Read a Dutch planning text; an unreadable text gives an unparsed window (latest None)."""
+    """Read a Dutch planning text; an unreadable text gives an unparsed window (latest None),
+    and so does a text whose dates lie outside the range the tracker accepts
+    (tracker.domain.bounds): "najaar 9999" is kept verbatim, never turned into a date."""
+    try:
+        return read_window(text)
+    except OutOfBounds:
+        return Window(text.strip())
+
+
+def read_window(text: str) -> Window:
+    """As parse_window, but OutOfBounds for a readable text outside the accepted range, so that
+    a caller can say why it is refused."""
     original = text.strip()
     parts = [p for p in _ALTERNATIVES.split(normalize(original)) if p]
     alternatives = [_alternative(p) for p in parts]
@@ -202,6 +214,8 @@ def parse_window(text: str) -> Window:
     inherited = _fill_years([atom for alt in alts for atom in alt.atoms])
     if inherited is None:
         return Window(original)
+    if not all(year_within(atom.year or 0) for alt in alts for atom in alt.atoms):
+        raise OutOfBounds(original)  # before any arithmetic on a year such as 9999
     spans: list[Span] = []
     for alt in alts:
         try:
@@ -218,4 +232,7 @@ def parse_window(text: str) -> Window:
         return Window(original)
     starts = [s.earliest for s in spans if s.earliest is not None]
     earliest = None if spans[0].earliest is None else min(starts)
-    return Window(original, earliest, max(s.latest for s in spans), tuple(spans))
+    window = Window(original, earliest, max(s.latest for s in spans), tuple(spans))
+    if not window_within(window):  # "winter 2100" ends in February 2101
+        raise OutOfBounds(original)
+    return window

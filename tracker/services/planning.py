@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from tracker.clock import brussels_day
 from tracker.domain.access import Principal
+from tracker.domain.bounds import OutOfBounds, window_within, within
 from tracker.domain.model import Initiative, Milestone, PlanChange, Span, Stage, Window
-from tracker.domain.windows import parse_window
-from tracker.errors import Forbidden, InvalidInput, NotFound, Refused
+from tracker.domain.windows import read_window
+from tracker.errors import Forbidden, InvalidInput, NotFound, Refused, out_of_bounds
 from tracker.forecasting import refresh_forecast
 from tracker.plans import refresh_plan_findings
 from tracker.services.initiatives import writable_initiative
@@ -32,7 +33,10 @@ def window_from(
     if text is not None and (earliest or latest):
         raise InvalidInput(field("text"), "give either the Dutch text or the dates, not both")
     if text is not None:
-        window = parse_window(text)
+        try:
+            window = read_window(text)
+        except OutOfBounds:
+            raise out_of_bounds(field("text"), text) from None
         if not window.parsed:
             raise InvalidInput(
                 field("text"), f"'{text}' is not a planning date this tracker can read"
@@ -40,6 +44,9 @@ def window_from(
         return window
     if latest is None:
         raise InvalidInput(field("latest"), "give the Dutch text or at least the latest date")
+    for name, day in (("earliest", earliest), ("latest", latest)):
+        if not within(day):
+            raise out_of_bounds(field(name), day)
     if earliest is not None and earliest > latest:
         raise InvalidInput(field("earliest"), "earliest is after latest")
     shown = latest.isoformat() if earliest in (None, latest) else f"{earliest} – {latest}"
@@ -67,6 +74,8 @@ def replan(
     now: datetime,
 ) -> Replanned:
     initiative = writable_initiative(uow, slug, principal, expected_version)
+    if not window_within(window):  # window_from refuses these already; no caller stores one
+        raise out_of_bounds("latest", window.latest)
     workflow = catalogue().workflows[initiative.kind]
     if stage_id not in {s.value for s in workflow.stages}:
         raise NotFound("stage", stage_id)

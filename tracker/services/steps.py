@@ -9,6 +9,7 @@ from typing import Concatenate, ParamSpec
 
 from tracker.clock import brussels_day
 from tracker.domain.access import Principal
+from tracker.domain.bounds import within
 from tracker.domain.model import Event, Initiative, Stage
 from tracker.domain.procedure import (
     EventRefused,
@@ -16,7 +17,7 @@ from tracker.domain.procedure import (
     apply_step,
     check_date,
 )
-from tracker.errors import InvalidInput, Refused
+from tracker.errors import InvalidInput, Refused, out_of_bounds
 from tracker.forecasting import refresh_forecast
 from tracker.services.initiatives import readable_initiative, writable_initiative
 from tracker.store.uow import UnitOfWork
@@ -90,6 +91,8 @@ def decide_step(
     """Apply one step through the initiative's shared workflow machine, or refuse it, writing
     nothing: `store_step` writes it, in the same transaction or in a later one (see there)."""
     initiative = writable_initiative(uow, slug, principal, expected_version)
+    if not within(occurred_on):
+        raise out_of_bounds("occurred_on", occurred_on)
     engine = engine_for(initiative.kind)
     try:
         dest = engine.fire(initiative, event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -33,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tracker.domain.bounds import EARLIEST, LATEST, window_within, within
 from tracker.domain.model import (
     STAGE_ORDER,
     SYSTEM_EVENTS,
@@ -180,6 +182,37 @@ def _window_columns(
     return window.text, window.earliest, window.latest, alternatives
 
 
+log = logging.getLogger("tracker.store")
+_REPORTED: set[str] = set()
+
+
+def _out_of_bounds(what: str) -> None:
+    """Log, once per process and value, a stored date outside the range the tracker accepts
+    (tracker.domain.bounds): a row written before that range was checked on the way in."""
+    if what not in _REPORTED and len(_REPORTED) < 10_000:
+        _REPORTED.add(what)
+        log.warning(
+            "stored %s lies outside %s..%s: shown without that date", what, EARLIEST, LATEST
+        )
+
+
+def _bounded(day: date | None, what: str) -> date | None:
+    """A stored day, or None (and logged once) when it lies outside the accepted range: the
+    initiative it belongs to is shown without it, and every other one as it is."""
+    if day is None or EARLIEST <= day <= LATEST:
+        return day
+    _out_of_bounds(f"{what} {day.isoformat()}")
+    return None
+
+
+def _bounded_window(window: Window) -> Window:
+    """A stored window, or its text alone (unread) when a day of it lies outside the range."""
+    if window_within(window):
+        return window
+    _out_of_bounds(f"window '{window.text}' ({window.earliest} - {window.latest})")
+    return Window(window.text)
+
+
 def _window(
     text: str | None, earliest: date | None, latest: date | None, alternatives: str | None
 ) -> Window | None:
@@ -195,7 +228,9 @@ def _shared_window(
     them than milestones (the same planning texts, a forecast that is its plan): building each
     once spared a weekly report most of its objects, and the garbage collector their scans.
     Keyed by the alternatives' JSON text, a window read again is not even decoded."""
-    return Window(text, earliest, latest, _spans(msgspec.json.decode(alternatives or "null")))
+    return _bounded_window(
+        Window(text, earliest, latest, _spans(msgspec.json.decode(alternatives or "null")))
+    )
 
 
 def _spans(alternatives: list[list[str | None]] | None) -> tuple[Span, ...]:
@@ -280,7 +315,7 @@ class InitiativeRepository:
             milestone = _milestone(*row[1:])
             milestones[row[0]][milestone.stage] = milestone
         for initiative_id, text, due_on in _READ_DEADLINES.run(connection, ids):
-            deadlines[initiative_id].append(LegalDeadline(text, due_on))
+            deadlines[initiative_id].append(LegalDeadline(text, _bounded(due_on, "deadline")))
         for initiative_id, *columns in _READ_FINDINGS.run(connection, ids):
             findings[initiative_id].append(_finding(*columns))
         return [
@@ -356,6 +391,11 @@ class InitiativeRepository:
 
     def slug_of_title(self, title: str) -> str | None:
         return self.session.scalar(select(InitiativeRow.slug).where(InitiativeRow.title == title))
+
+    def slugs_of_title(self, title: str) -> list[str]:
+        """Every initiative with this title: one a caller may not read can share it."""
+        query = select(InitiativeRow.slug).where(InitiativeRow.title == title)
+        return list(self.session.scalars(query.order_by(InitiativeRow.id)))
 
     def entities(self, visible_to: frozenset[str] | None) -> list[tuple[str, str, int]]:
         """(slug, name, number of initiatives) of the entities of the initiatives one may see
@@ -638,11 +678,13 @@ def _window_json(window: Window | None) -> dict[str, Any] | None:
 def _window_from_json(raw: dict[str, Any] | None) -> Window | None:
     if raw is None:
         return None
-    return Window(
-        raw["text"],
-        date.fromisoformat(raw["earliest"]) if raw["earliest"] else None,
-        date.fromisoformat(raw["latest"]) if raw["latest"] else None,
-        _spans(raw["alternatives"]),
+    return _bounded_window(
+        Window(
+            raw["text"],
+            date.fromisoformat(raw["earliest"]) if raw["earliest"] else None,
+            date.fromisoformat(raw["latest"]) if raw["latest"] else None,
+            _spans(raw["alternatives"]),
+        )
     )
 
 
@@ -698,7 +740,9 @@ def _initiative(
         source=source,
         is_public=is_public,
         council_of_state_term=council_of_state_term,
-        entry_into_force=entry_into_force,
+        entry_into_force=entry_into_force
+        if entry_into_force is None or within(entry_into_force)
+        else _bounded(entry_into_force, f"entry into force of {slug}"),
         version=version,
     )
 
@@ -722,7 +766,7 @@ def _milestone(
         _STAGES[stage],
         baseline=_window(b_text, b_earliest, b_latest, b_alternatives),
         forecast=_window(f_text, f_earliest, f_latest, f_alternatives),
-        actual=actual,
+        actual=actual if actual is None or within(actual) else _bounded(actual, "actual date"),
         plan=_window(p_text, p_earliest, p_latest, p_alternatives),
     )
 
