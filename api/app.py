@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
+from litestar.file_system import BaseLocalFileSystem
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import FileInfo, PathType
 from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
 
 from api.calendars import CalendarController, CalendarsController
 from api.deps import DEPENDENCIES
+from api.head import head_as_get
 from api.headers import security_headers
 from api.initiatives import EntityController, InitiativeController
 from api.kept_feeds import answer_kept_polls
@@ -39,6 +43,17 @@ from workflows.definitions import prepare
 
 MAX_BODY_BYTES = 256 * 1024
 STATIC = PROJECT_ROOT / "static"
+
+
+class StaticFileSystem(BaseLocalFileSystem):
+    """The static files: a path the operating system cannot even name (a NUL in it, as in
+    `/static/%00`) is a file that does not exist (404), not an error of the server (500)."""
+
+    async def info(self, path: PathType, **kwargs: Any) -> FileInfo:
+        try:
+            return await super().info(path, **kwargs)
+        except ValueError:  # "embedded null byte"
+            raise FileNotFoundError(path) from None
 
 
 @get("/health", sync_to_thread=True, tags=["health"], summary="Liveness and database check")
@@ -76,7 +91,7 @@ def create_app(database: Database | None = None) -> Litestar:
         warmer = ReportWarmer(db, memo)
         startup.append(warmer.start)
         shutdown = [warmer.stop, keeper.stop, db.dispose]
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             InitiativeController,
@@ -87,7 +102,11 @@ def create_app(database: Database | None = None) -> Litestar:
             CalendarsController,
             PageController,
             create_static_files_router(
-                path="/static", directories=[STATIC], include_in_schema=False, cache_control=None
+                path="/static",
+                directories=[STATIC],
+                include_in_schema=False,
+                cache_control=None,
+                file_system=StaticFileSystem(),
             ),
         ],
         template_config=TemplateConfig(
@@ -96,7 +115,8 @@ def create_app(database: Database | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: on_unknown_route},
         state=State({"database": db, "limits": Limits.from_environment(), "report_memo": memo}),
-        middleware=[security_headers, rate_limits, answer_kept_polls],
+        middleware=[rate_limits, answer_kept_polls],
+        before_send=[security_headers],
         on_startup=startup,
         on_shutdown=shutdown,
         request_max_body_size=MAX_BODY_BYTES,
@@ -110,3 +130,7 @@ def create_app(database: Database | None = None) -> Litestar:
             components=COMPONENTS,
         ),
     )
+    # Inside Litestar's own entry, so that HEAD is routed as GET and the answer still passes
+    # through the `before_send` hooks (security headers).
+    app.asgi_handler = head_as_get(app.asgi_handler)
+    return app

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
+
+from api.session import COOKIE
 
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
@@ -25,6 +27,7 @@ DOCUMENT_CSP = (
 HSTS = "max-age=31536000"
 # As ASGI carries them: every answer passes here, feed polls thousands of times a second.
 _ALWAYS = [(name.lower().encode(), value.encode()) for name, value in ALWAYS.items()]
+_SESSION = f"{COOKIE}=".encode()
 
 
 def _policy(path: str) -> str | None:
@@ -33,29 +36,33 @@ def _policy(path: str) -> str | None:
     return DOCUMENT_CSP if path.startswith("/api/") else PAGE_CSP
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
+def _signed_in(scope: Scope) -> bool:
+    """Whether the request carries the pages' session cookie (api.session.COOKIE)."""
+    return any(name == b"cookie" and _SESSION in value for name, value in scope.get("headers", ()))
 
-        async def with_headers(message: Message) -> None:
-            # A 304 has no content: the client keeps the headers it stored with the answer it
-            # revalidates. Feed polls, by the thousand, are mostly 304s.
-            if message["type"] == "http.response.start" and message["status"] != 304:
-                headers = list(message.get("headers", ()))
-                present = {name.lower(): value for name, value in headers}
-                headers += [header for header in _ALWAYS if header[0] not in present]
-                extra = []
-                if scope.get("scheme") == "https":
-                    extra.append((b"strict-transport-security", HSTS))
-                policy = _policy(scope["path"])
-                if policy and present.get(b"content-type", b"").startswith(b"text/html"):
-                    extra.append((b"content-security-policy", policy))
-                headers += [(n, v.encode()) for n, v in extra if n not in present]
-                message["headers"] = headers
-            await send(message)
 
-        await app(scope, receive, with_headers)
-
-    return middleware
+async def security_headers(message: Message, scope: Scope) -> None:
+    """Litestar's `before_send` hook: it sees every answer, the router's own 404, 405 and 500
+    included, which never reach a middleware (they are raised before the route is known)."""
+    # A 304 has no content: the client keeps the headers it stored with the answer it
+    # revalidates. Feed polls, by the thousand, are mostly 304s.
+    if message["type"] != "http.response.start" or message["status"] == 304:
+        return
+    if scope["type"] != ScopeType.HTTP:
+        return
+    headers = list(message.get("headers", ()))
+    present = {name.lower(): value for name, value in headers}
+    headers += [header for header in _ALWAYS if header[0] not in present]
+    extra = []
+    if scope.get("scheme") == "https":
+        extra.append((b"strict-transport-security", HSTS))
+    html = present.get(b"content-type", b"").startswith(b"text/html")
+    policy = _policy(scope["path"])
+    if policy and html:
+        extra.append((b"content-security-policy", policy))
+    if html and _signed_in(scope):
+        # A signed-in page shows what its user may see: no shared cache, no back-button copy.
+        headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+        headers.append((b"cache-control", b"private, no-store"))
+    headers += [(n, v.encode()) for n, v in extra if n not in present]
+    message["headers"] = headers

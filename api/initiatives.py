@@ -8,9 +8,10 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 
 from api import examples
+from api.bodies import before_initiative_request
 from api.deps import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -19,7 +20,6 @@ from api.deps import (
     provide_language,
 )
 from api.openapi import TOKEN_OPTIONAL, TOKEN_REQUIRED, InitiativeOperation
-from api.options import answer_options
 from api.problems import CALLER, CREATE_PROBLEMS, LIST_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.schemas import (
     NO_NUL,
@@ -141,7 +141,7 @@ class InitiativeController(Controller):
     path = "/api/initiatives"
     tags = ("initiatives",)
     # A plain function: Litestar unbinds it (Controller.__init__), mypy takes it for a method.
-    before_request = answer_options  # type: ignore[assignment]
+    before_request = before_initiative_request  # type: ignore[assignment]
 
     @get(
         "/",
@@ -444,7 +444,14 @@ class InitiativeController(Controller):
         language: NamedDependency[str],
         expected_version: NamedDependency[int],
         slug: FromPath[str],
-        stage: FromPath[str],
+        stage: Annotated[
+            str,
+            PathParameter(
+                description="The stage to re-plan",
+                # Documented only: api.bodies refuses another (404) before If-Match is read.
+                schema_extra={"enum": [s.value for s in Stage]},
+            ),
+        ],
     ) -> Response[PlanResult]:
         window = window_from("", data.text, data.earliest, data.latest)
         with database.uow(write=True) as uow:

@@ -74,6 +74,10 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
         info = msgspec.inspect.type_info(field_definition.type_)
         if isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields:
             schema.additional_properties = False
+        # A body that needs one of some optional fields (a re-plan: `text` or `latest`).
+        needs = getattr(field_definition.type_, "requires_one_of", ())
+        if needs:
+            schema.any_of = [Schema(required=[name]) for name in needs]
         return schema
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import Meta
 
 from tracker.domain.model import Kind
 from tracker.views import InitiativeSummaryView, MilestoneView, WindowView
+from workflows.definitions import catalogue
 
 NO_NUL = "^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
 Text = Annotated[str, Meta(max_length=20_000, pattern=NO_NUL)]
@@ -23,6 +24,13 @@ NAMES = Meta(
         "extra": {"items": {"type": "string", "minLength": 1, "maxLength": 300, "pattern": NO_NUL}}
     },
 )
+
+
+# The terms the use cases accept (workflows/durations.toml), documented as an enum; refused
+# otherwise with 422 naming the field (tracker.services.initiatives._check_term).
+TERMS = sorted(catalogue().council_terms)
+Term = Annotated[str, Meta(extra_json_schema={"extra": {"enum": TERMS}})]
+TermOrNone = Annotated[str | None, Meta(extra_json_schema={"extra": {"enum": [*TERMS, None]}})]
 
 
 class InitiativePage(msgspec.Struct):
@@ -84,7 +92,7 @@ class InitiativeCreate(msgspec.Struct, forbid_unknown_fields=True):
     entities: Annotated[list[Name], NAMES]
     summary: Text = ""
     is_public: bool = True
-    council_of_state_term: str = "days_30"
+    council_of_state_term: Term = "days_30"
     advisory_bodies: Annotated[list[str], Meta(max_length=20)] = []
     legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] = []
     plan: PlanIn = msgspec.field(default_factory=PlanIn)
@@ -97,7 +105,7 @@ class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
     summary: Text | None = None
     entities: Annotated[list[Name], NAMES] | None = None
     is_public: bool | None = None
-    council_of_state_term: str | None = None
+    council_of_state_term: TermOrNone = None
     legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] | None = None
     entry_into_force: date | None = None  # when the act says so; else publication + 10 days
 
@@ -110,6 +118,11 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PlanUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """The new window as Dutch text or dates (at least `latest`), and the reason."""
+
+    # Documented (api.openapi.StrictStructSchemaPlugin): a body needs `text` or `latest`.
+    requires_one_of: ClassVar[tuple[str, ...]] = ("text", "latest")
+
     reason: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
     text: Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)] | None = None
     earliest: date | None = None
