@@ -18,13 +18,22 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from api.options import answer_options
 from api.problems import describe, on_http_exception
-from api.session import form_key, page_principal, session_cookie, session_token, valid_form
+from api.session import (
+    form_key,
+    page_principal,
+    same_origin,
+    session_cookie,
+    session_token,
+    valid_form,
+)
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
+from tracker.domain.bounds import OutOfBounds
 from tracker.domain.model import Kind
 from tracker.domain.status import Status
-from tracker.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
+from tracker.errors import InvalidQuery, NotFound, StaleVersion, TrackerError, out_of_bounds
 from tracker.messages import WARNING_TEMPLATES, warning_message
 from tracker.outputs.page_text import TEXT
 from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
@@ -128,6 +137,8 @@ def page_language(lang: FromQuery[str | None] = None) -> str:
 
 class PageController(Controller):
     include_in_schema = False
+    # OPTIONS names every method of a path (GET and POST of /signin): see api.options.
+    before_request = answer_options  # type: ignore[assignment]
     dependencies = {"language": Provide(page_language, sync_to_thread=False)}  # noqa: RUF012
 
     def _programme_page(
@@ -267,7 +278,11 @@ class PageController(Controller):
         """The form's step: the same use case, rules and refusals as the API's POST events."""
         principal = page_principal(request, database)
         form = {field: (data.get(field) or "").strip() for field in STEP_FIELDS}
-        if principal.is_anonymous or not valid_form(request, data.get("form_key")):
+        if (
+            principal.is_anonymous
+            or not same_origin(request)
+            or not valid_form(request, data.get("form_key"))
+        ):
             status, error = 403, FormError(TEXT[language]["bad_form"])
         else:
             outcome = _submit_step(database, slug, form, principal, language)
@@ -302,6 +317,11 @@ class PageController(Controller):
         principal = page_principal(request, database)
         try:
             iso_week = IsoWeek.parse(week) if week else IsoWeek.of(today())
+        except OutOfBounds as exc:
+            described = describe(out_of_bounds("week", exc.value, query=True), language)
+            detail = described.detail if described else str(exc)
+            error = PageError(400, TEXT[language]["report"], detail)
+            return error_page(request, language, error, principal)
         except ValueError as exc:
             error = PageError(400, TEXT[language]["report"], f"week: {exc}")
             return error_page(request, language, error, principal)
@@ -367,6 +387,18 @@ class PageController(Controller):
     ) -> Template | Redirect:
         token = (data.get("token") or "").strip()
         target = _local(data.get("next"))
+        if not same_origin(request):  # login CSRF: another site signing the user in
+            return Template(
+                template_name="signin.html",
+                context=_base(
+                    request,
+                    page_principal(request, database),
+                    language,
+                    next=target,
+                    error=TEXT[language]["bad_form"],
+                ),
+                status_code=403,
+            )
         with database.uow() as uow:
             principal = authenticate(uow, token) if token else None
         if principal is None:
@@ -389,7 +421,7 @@ class PageController(Controller):
     ) -> Redirect:
         # Without the form key another site could sign a user out; harmless, but refused.
         target = f"/?lang={language}"
-        if not valid_form(request, data.get("form_key")):
+        if not same_origin(request) or not valid_form(request, data.get("form_key")):
             return Redirect(target, status_code=303)
         return Redirect(target, status_code=303, cookies=[session_cookie(request, None)])
 
