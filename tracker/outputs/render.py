@@ -8,7 +8,7 @@ import io
 import msgspec
 
 from tracker.collector import full_collections_postponed
-from tracker.outputs.templating import environment
+from tracker.outputs.templating import environment, markdown_environment
 from tracker.outputs.weekly import WeeklyReport
 from tracker.views import STATUS_LABELS, STATUS_ORDER
 
@@ -145,7 +145,8 @@ def _json(report: WeeklyReport) -> list[bytes]:
 
 def _text(report: WeeklyReport, fmt: str) -> str:
     if fmt in ("html", "md"):
-        template = environment().get_template(f"report_weekly.{fmt}")
+        env = markdown_environment() if fmt == "md" else environment()
+        template = env.get_template(f"report_weekly.{fmt}")
         return template.render(
             r=report,
             t=TEXT[report.lang],
@@ -157,23 +158,35 @@ def _text(report: WeeklyReport, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt}")
 
 
+# A spreadsheet takes a cell that begins with one of these as a formula (=HYPERLINK(...),
+# +cmd|...): OWASP's advice (CSV injection) is to put a single quote before it, so that it
+# shows as the text it is. Numbers (a negative slippage) are numbers, not text, and stay so.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(report: WeeklyReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for s in report.stages:
         baseline, forecast = s.baseline, s.forecast
-        writer.writerow(
-            [
-                s.slug, s.title, s.stage, s.stage_label, s.status,
-                baseline.text if baseline else "",
-                baseline.earliest or "" if baseline else "",
-                baseline.latest or "" if baseline else "",
-                forecast.earliest or "" if forecast else "",
-                forecast.latest or "" if forecast else "",
-                s.actual or "",
-                "" if s.slippage_days is None else s.slippage_days,
-                "yes" if s.overdue else "no",
-            ]
-        )  # fmt: skip
+        row = [
+            s.slug, s.title, s.stage, s.stage_label, s.status,
+            baseline.text if baseline else "",
+            baseline.earliest or "" if baseline else "",
+            baseline.latest or "" if baseline else "",
+            forecast.earliest or "" if forecast else "",
+            forecast.latest or "" if forecast else "",
+            s.actual or "",
+            "" if s.slippage_days is None else s.slippage_days,
+            "yes" if s.overdue else "no",
+        ]  # fmt: skip
+        writer.writerow([spreadsheet_text(cell) for cell in row])
     return out.getvalue()

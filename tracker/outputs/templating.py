@@ -32,17 +32,43 @@ def signed_days(days: int | None, lang: str) -> str:
     return f"{sign}{abs(days)} {word}"
 
 
-@cache
-def environment() -> jinja2.Environment:
+# Characters by which a value could become Markdown of its own (emphasis, code, a link or an
+# image, a table cell) or HTML that a Markdown renderer passes through (`<script>`, `<a
+# href="javascript:...">`): each is written as the character itself, never as markup.
+_MARKDOWN = {c: f"\\{c}" for c in "\\`*_[]|~"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_MARKDOWN_TABLE = str.maketrans(_MARKDOWN)
+
+
+def markdown_text(value: object) -> object:
+    """Every value a Markdown template writes (its `finalize`): text that reads as written, so a
+    title such as `<script>` or `[x](javascript:alert(1))` stays text and never a tag or a link.
+    The template's own markup is not a value and stays as it is."""
+    return value.translate(_MARKDOWN_TABLE) if isinstance(value, str) else value
+
+
+def _environment(*, markdown: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html", "svg"]),
+        autoescape=False if markdown else jinja2.select_autoescape(["html", "svg"]),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        finalize=markdown_text if markdown else None,
     )
     env.filters["day"] = lambda d, lang: format_date(d, lang) if isinstance(d, date) else "—"
     env.filters["period"] = period_text
     env.filters["signed_days"] = signed_days
     return env
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The environment of the pages and the HTML report (HTML escaped)."""
+    return _environment(markdown=False)
+
+
+@cache
+def markdown_environment() -> jinja2.Environment:
+    """The environment of the Markdown report: every value escaped for Markdown."""
+    return _environment(markdown=True)
