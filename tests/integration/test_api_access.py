@@ -354,6 +354,20 @@ def test_editors_create_only_for_their_entities(database: Database):
         )
         assert_problem(refused, 403)
         assert client.get("/api/initiatives", headers=editor).json()["total"] == 0
+        # Nor does an editor bring in an entity the tracker does not know (issue 28): a typing
+        # error would make a new co-owner. A coordinator does.
+        invented = client.post(
+            "/api/initiatives", json={**body, "entities": ["Uitvaartsector", ADV]}, headers=editor
+        )
+        problem = assert_problem(invented, 422)
+        assert [p["name"] for p in problem["invalid_params"]] == ["entities"]
+        coordinated = {**body, "title": "Voorontwerp van decreet over de begraafplaatsen"}
+        brought_in = client.post(
+            "/api/initiatives",
+            json={**coordinated, "entities": ["Uitvaartsector"]},
+            headers=token_for(database, "Coördinatie Wetgeving", "coordinator"),
+        )
+        assert brought_in.status_code == 201, brought_in.text
         both = client.post(
             "/api/initiatives", json={**body, "entities": ["Uitvaartsector", ADV]}, headers=editor
         )

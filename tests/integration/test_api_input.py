@@ -364,6 +364,8 @@ def test_a_change_without_a_token_is_401_whatever_its_if_match(api: Api, if_matc
 
 # -- create -----------------------------------------------------------------------------------
 def test_create(api: Api):
+    # An editor names entities the tracker knows (issue 28): a coordinator brought this one in.
+    api.create({**CREATE, "entities": ["Vlaams Datanutsbedrijf"]}, api.coordinator)
     response = api.client.post(
         "/api/initiatives",
         json={
@@ -457,6 +459,8 @@ def test_the_create_response_is_what_is_stored(api: Api):
 
 
 def test_entities_are_kept_once_in_the_order_given(api: Api):
+    brought_in = {"title": "Ontwerp van besluit over de nutsdata", "kind": "order"}
+    api.create({**brought_in, "entities": ["Vlaams Datanutsbedrijf"]}, api.coordinator)
     body = api.create(
         {**CREATE, "entities": [ADV, "Vlaams Datanutsbedrijf", "AGENTSCHAP DIGITAAL VLAANDEREN"]}
     )
@@ -526,6 +530,9 @@ def test_patch_edits_metadata_and_records_the_change(api: Api):
         "entities": [ADV, "Vlaams Datanutsbedrijf"],
         "is_public": False,
     }
+    # An editor names entities the tracker knows (issue 28): a coordinator brought this one in.
+    coordinated = {**CREATE, "entities": ["Vlaams Datanutsbedrijf"]}
+    api.create(coordinated, api.coordinator)
     response = api.write("PATCH", KLUIS, change, 1)
     assert response.status_code == 200, response.text
     assert response.headers["etag"] == '"2"'

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tracker.clock import brussels_day
 from tracker.domain.access import Principal
+from tracker.domain.bounds import within
 from tracker.domain.model import (
     EDITABLE,
     Event,
@@ -18,8 +20,15 @@ from tracker.domain.model import (
     metadata_values,
 )
 from tracker.domain.procedure import CREATE, EDIT
-from tracker.domain.slugs import make_slug, slugify
-from tracker.errors import Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
+from tracker.domain.slugs import MAX_SLUG, make_slug, slugify
+from tracker.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    Unauthenticated,
+    out_of_bounds,
+)
 from tracker.forecasting import refresh_forecast
 from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
 from tracker.store.repository import InitiativeFilter
@@ -95,9 +104,16 @@ class NewInitiative:
     plan: dict[Stage, Window] = field(default_factory=dict)
 
 
-def _canonical(uow: UnitOfWork, entities: list[str]) -> list[str]:
+def _canonical(
+    uow: UnitOfWork, entities: list[str], principal: Principal | None = None
+) -> list[str]:
     """Entities by their canonical names: an alias (workflows/entities.toml) or a known entity's
-    name or slug gives the stored name; each entity once, in the order first given."""
+    name or slug gives the stored name; each entity once, in the order first given.
+
+    With `principal` (a create or an edit), only coordinators and admins bring in an entity
+    the tracker does not know yet: an editor names its own entities, those of
+    workflows/entities.toml and those already stored, so that a typing error never makes a new
+    co-owner (who would read the initiative, and whose name a later token could take)."""
     cat = catalogue()
     names: dict[str, str] = {}
     for entity in entities:
@@ -106,7 +122,51 @@ def _canonical(uow: UnitOfWork, entities: list[str]) -> list[str]:
             raise InvalidInput("entities", f"'{entity}' is not an entity name")
         names.setdefault(slugify(name), name)
     known = uow.initiatives.entity_names(list(names))
+    if principal is not None and not principal.sees_everything:
+        listed = {slugify(n) for n in cat.entity_aliases.values()} | principal.entities
+        unknown = [n for slug, n in names.items() if slug not in known and slug not in listed]
+        if unknown:
+            raise InvalidInput(
+                "entities",
+                f"unknown entity {', '.join(repr(n) for n in unknown)}: "
+                "only a coordinator adds an entity the tracker does not know",
+            )
     return [known.get(slug, name) for slug, name in names.items()]
+
+
+def _title_taken(
+    uow: UnitOfWork, title: str, principal: Principal, *, besides: str | None = None
+) -> bool:
+    """Whether another initiative the principal may read has this title. One it may not read
+    does not count: refusing the title would tell that it exists (an existence oracle)."""
+    for other in uow.initiatives.slugs_of_title(title):
+        if other == besides:
+            continue
+        try:
+            readable_initiative(uow, other, principal)
+        except NotFound:
+            continue
+        return True
+    return False
+
+
+def _new_slug(uow: UnitOfWork, new: NewInitiative) -> str:
+    """A public initiative's slug follows its title (make_slug, "-2" when taken). A non-public
+    one's carries a random part as well, so that it never takes the slug a title would give:
+    else whoever next creates a similar title would get "-2" and learn that a private
+    initiative holds the plain slug, and what it is."""
+    taken = uow.initiatives.slugs()
+    if new.is_public:
+        return make_slug(new.title, new.kind, taken)
+    base = make_slug(new.title, new.kind, set())[: MAX_SLUG - 7].rstrip("-")
+    while (slug := f"{base}-{secrets.token_hex(3)}") in taken:
+        continue
+    return slug
+
+
+def _speaks_for(principal: Principal, entities: set[str]) -> bool:
+    """Whether the principal may decide for all these entities."""
+    return principal.sees_everything or entities <= principal.entities
 
 
 def _title(title: str) -> str:
@@ -129,18 +189,40 @@ def _check_bodies(bodies: list[str]) -> None:
         raise InvalidInput("advisory_bodies", f"unknown {unknown}; known: {', '.join(known)}")
 
 
+def _check_dates(
+    deadlines: list[LegalDeadline] | None,
+    plan: dict[Stage, Window] | None = None,
+    entry_into_force: date | None = None,
+) -> None:
+    """Every date in the range the tracker accepts (tracker.domain.bounds), or a 422 naming it.
+
+    The API's windows are checked as they are read (planning.window_from); this checks again
+    whatever reaches the use case, so no caller can store a date outside the range.
+    """
+    for i, deadline in enumerate(deadlines or []):
+        if not within(deadline.due_on):
+            raise out_of_bounds(f"legal_deadlines[{i}].date", deadline.due_on)
+    for stage, window in (plan or {}).items():
+        for name, day in (("earliest", window.earliest), ("latest", window.latest)):
+            if not within(day):
+                raise out_of_bounds(f"plan.{stage.value}.{name}", day)
+    if not within(entry_into_force):
+        raise out_of_bounds("entry_into_force", entry_into_force)
+
+
 def create_initiative(
     uow: UnitOfWork, new: NewInitiative, principal: Principal, *, now: datetime
 ) -> Initiative:
     if principal.is_anonymous:
         raise Unauthenticated("writing needs an API token")
+    _check_dates(new.legal_deadlines, new.plan)
     if not principal.can_write({slugify(e) for e in new.entities}):
         raise Forbidden(
             f"{principal.role} '{principal.name}' may only create initiatives of its entities"
         )
     new.title = _title(new.title)
     uow.initiatives.lock_names()
-    if uow.initiatives.slug_of_title(new.title) is not None:
+    if _title_taken(uow, new.title, principal):
         raise InvalidInput("title", "an initiative with this title exists already")
     cat = catalogue()
     _check_term(new.council_of_state_term)
@@ -150,11 +232,11 @@ def create_initiative(
         if stage not in workflow.stages:
             raise InvalidInput(f"plan.{stage.value}", f"not a stage of the {new.kind} workflow")
     initiative = Initiative(
-        slug=make_slug(new.title, new.kind, uow.initiatives.slugs()),
+        slug=_new_slug(uow, new),
         title=new.title,
         kind=new.kind,
         summary=new.summary,
-        entities=_canonical(uow, new.entities),
+        entities=_canonical(uow, new.entities, principal),
         advisory_bodies=new.advisory_bodies,
         legal_deadlines=new.legal_deadlines,
         is_public=new.is_public,
@@ -196,9 +278,12 @@ def edit_initiative(
     now: datetime,
 ) -> Initiative:
     initiative = writable_initiative(uow, slug, principal, expected_version)
+    _check_dates(edit.legal_deadlines, entry_into_force=edit.entry_into_force)
     before = metadata_values(initiative, list(EDITABLE))
+    owners = _entity_slugs(initiative)
+    was_public = initiative.is_public
     if edit.entities is not None:
-        edit.entities = _canonical(uow, edit.entities)
+        edit.entities = _canonical(uow, edit.entities, principal)
     if edit.title is not None:
         edit.title = _title(edit.title)
     changed = []
@@ -216,9 +301,17 @@ def edit_initiative(
         _check_term(initiative.council_of_state_term)
     if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
         raise Forbidden("an editor keeps at least one of its own entities on the initiative")
+    # Co-owners: an editor of one owner may not take the initiative away from another (who
+    # would no longer read it, if it is not public), nor publish what the others keep private.
+    # A coordinator may, and so may an editor of every owner concerned.
+    removed = owners - _entity_slugs(initiative)
+    if removed and not _speaks_for(principal, removed):
+        raise Forbidden("only a coordinator, or an editor of that entity, removes an owner")
+    if not was_public and initiative.is_public and not _speaks_for(principal, owners):
+        raise Forbidden("only a coordinator, or an editor of every owner, makes it public")
     if "title" in changed:
         uow.initiatives.lock_names()
-    if "title" in changed and uow.initiatives.slug_of_title(initiative.title) not in (None, slug):
+    if "title" in changed and _title_taken(uow, initiative.title, principal, besides=slug):
         raise InvalidInput("title", "an initiative with this title exists already")
     if not changed:
         return initiative
