@@ -387,32 +387,19 @@ class PageController(Controller):
     ) -> Template | Redirect:
         token = (data.get("token") or "").strip()
         target = _local(data.get("next"))
-        if not same_origin(request):  # login CSRF: another site signing the user in
-            return Template(
-                template_name="signin.html",
-                context=_base(
-                    request,
-                    page_principal(request, database),
-                    language,
-                    next=target,
-                    error=TEXT[language]["bad_form"],
-                ),
-                status_code=403,
+
+        def refused(status: int, error: str) -> Template:
+            context = _base(
+                request, page_principal(request, database), language, next=target, error=error
             )
+            return Template(template_name="signin.html", context=context, status_code=status)
+
+        if not same_origin(request):  # login CSRF: another site signing the user in
+            return refused(403, TEXT[language]["bad_form"])
         with database.uow() as uow:
             principal = authenticate(uow, token) if token else None
         if principal is None:
-            return Template(
-                template_name="signin.html",
-                context=_base(
-                    request,
-                    page_principal(request, database),
-                    language,
-                    next=target,
-                    error=TEXT[language]["unknown_token"],
-                ),
-                status_code=401,
-            )
+            return refused(401, TEXT[language]["unknown_token"])
         return Redirect(target, status_code=303, cookies=[session_cookie(request, token)])
 
     @post("/signout", sync_to_thread=True, status_code=303)
