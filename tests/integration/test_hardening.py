@@ -22,11 +22,13 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
-from tests.conftest import ON_THE_SEED_DAY, token_for
+from tests.conftest import NOW, ON_THE_SEED_DAY, token_for
 from tests.consistency import dump
 from tests.problems import assert_problem
 from tracker.cli import main
+from tracker.domain.access import Principal, Role
 from tracker.domain.bounds import EARLIEST, LATEST
+from tracker.services import steps
 from tracker.store import migrate, repository
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
@@ -311,6 +313,29 @@ def test_a_bad_stored_row_degrades_one_initiative_and_is_logged_once(seeded, mon
     assert any(w.startswith(f"stored entry into force of {KLIP}") for w in warnings), warnings
     assert len(warnings) == len(set(warnings))  # each once, however often it is read
     assert all("lies outside 1990-01-01..2100-12-31" in w for w in warnings)
+
+
+@ON_THE_SEED_DAY
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1900, 1, 1)])
+def test_a_step_stored_in_antiquity_before_the_check_breaks_no_page(seeded, monkeypatch, day):
+    """A step dated in the year 1 was stored before dates were checked where they enter: the
+    pages, reports and feeds that replay the log still answer."""
+    with monkeypatch.context() as before_the_check:
+        before_the_check.setattr(steps, "within", lambda _day: True)
+        with seeded.uow(write=True) as uow:
+            steps.record_event(
+                uow, KLIP, event="complete_drafting", occurred_on=day, reference=None,
+                note="typo", principal=Principal("legal", Role.COORDINATOR), expected_version=1,
+                now=NOW,
+            )  # fmt: skip
+            uow.commit()
+    with TestClient(create_app(seeded), raise_server_exceptions=False) as client:
+        _all_public_answers_are_200(client)
+        history = client.get(f"/api/initiatives/{KLIP}/history").json()["entries"]
+        assert history[-1]["occurred_on"] == day.isoformat()  # the log is shown as it is
+        for fmt in ("json", "html", "csv", "md"):
+            report = client.get("/api/reports/weekly", params={"week": "2026-W48", "format": fmt})
+            assert report.status_code == 200, (fmt, report.text)
 
 
 # -- property: extreme and boundary dates at every entry point --------------------------------
