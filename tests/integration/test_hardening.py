@@ -227,11 +227,16 @@ def test_the_report_page_refuses_a_week_outside_the_range(client):
     assert "ligt buiten de datums" in page.text
 
 
-def test_the_form_refuses_a_step_in_antiquity(client, seeded):
+def _signed_in_form_key(client: TestClient[Any], seeded: Database) -> str:
+    """Signs an editor of the KLIP decree in; the form key of its page."""
     token = token_for(seeded, "legal", "editor", (DATANUTS,))["Authorization"].split()[1]
     assert client.post("/signin", data={"token": token, "next": "/"}).status_code == 303
     html = client.get(f"/initiatives/{KLIP}").text
-    key = html.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+    return html.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_form_refuses_a_step_in_antiquity(client, seeded):
+    key = _signed_in_form_key(client, seeded)
     before = dump(seeded)
     page = client.post(
         f"/initiatives/{KLIP}/events",
@@ -581,10 +586,7 @@ def test_signing_in_from_this_site_works(client, seeded, own):
 
 
 def test_the_step_form_from_another_site_is_refused_even_with_its_key(client, seeded):
-    token = token_for(seeded, "legal", "editor", (DATANUTS,))["Authorization"].split()[1]
-    assert client.post("/signin", data={"token": token, "next": "/"}).status_code == 303
-    html = client.get(f"/initiatives/{KLIP}").text
-    key = html.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+    key = _signed_in_form_key(client, seeded)
     before = dump(seeded)
     day = (date(2026, 11, 20)).isoformat()
     form = {"event": "complete_drafting", "occurred_on": day, "reference": "", "note": "",
