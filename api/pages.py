@@ -30,10 +30,9 @@ from api.session import (
 )
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
-from tracker.domain.bounds import OutOfBounds
 from tracker.domain.model import Kind
 from tracker.domain.status import Status
-from tracker.errors import InvalidQuery, NotFound, StaleVersion, TrackerError, out_of_bounds
+from tracker.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
 from tracker.messages import WARNING_TEMPLATES, warning_message
 from tracker.outputs.page_text import TEXT
 from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
@@ -52,7 +51,7 @@ from tracker.services.tokens import authenticate
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
 from tracker.views import STATUS_LABELS, STATUS_ORDER, initiative_view
-from tracker.weeks import IsoWeek
+from tracker.weeks import IsoWeek, week_parameter
 from workflows.definitions import catalogue
 
 PROGRAMME_LIMIT = 10_000
@@ -316,14 +315,11 @@ class PageController(Controller):
     ) -> Template:
         principal = page_principal(request, database)
         try:
-            iso_week = IsoWeek.parse(week) if week else IsoWeek.of(today())
-        except OutOfBounds as exc:
-            described = describe(out_of_bounds("week", exc.value, query=True), language)
+            iso_week = week_parameter(week or None, today())
+        except InvalidQuery as exc:
+            described = describe(exc, language)
             detail = described.detail if described else str(exc)
             error = PageError(400, TEXT[language]["report"], detail)
-            return error_page(request, language, error, principal)
-        except ValueError as exc:
-            error = PageError(400, TEXT[language]["report"], f"week: {exc}")
             return error_page(request, language, error, principal)
         if entity and not uow.initiatives.entity_names([entity]):
             return not_found_page(request, language, principal)

@@ -15,12 +15,10 @@ from api.openapi import TOKEN_OPTIONAL, ReportOperation
 from api.problems import READ_PROBLEMS
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
-from tracker.domain.bounds import OutOfBounds
-from tracker.errors import InvalidQuery, out_of_bounds
 from tracker.outputs.render import MEDIA_TYPES, render_parts
 from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
 from tracker.store.uow import UnitOfWork
-from tracker.weeks import IsoWeek, parse_moment
+from tracker.weeks import moment_parameter, week_parameter
 
 WEEK_PATTERN = "^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
@@ -71,18 +69,8 @@ class ReportController(Controller):
             str, QueryParameter(pattern="^(json|html|md|csv)$", description="json, html, md, csv")
         ] = "json",
     ) -> Stream:
-        try:
-            iso_week = IsoWeek.parse(week) if week is not None else IsoWeek.of(today())
-        except OutOfBounds as exc:
-            raise out_of_bounds("week", exc.value, query=True) from None
-        except ValueError as exc:
-            raise InvalidQuery("week", str(exc)) from None
-        try:
-            requested = parse_moment(as_of) if as_of is not None else None
-        except OutOfBounds as exc:
-            raise out_of_bounds("as_of", exc.value, query=True) from None
-        except ValueError as exc:
-            raise InvalidQuery("as_of", str(exc)) from None
+        iso_week = week_parameter(week, today())
+        requested = moment_parameter(as_of)
         report = weekly_report(
             uow,
             iso_week,

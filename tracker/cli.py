@@ -33,7 +33,7 @@ from tracker.store.backup import BackupError
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
 from tracker.views import annex_view
-from tracker.weeks import IsoWeek, end_of, parse_moment
+from tracker.weeks import end_of, moment_parameter, week_parameter
 
 DEFAULT_SEED_DIR = PROJECT_ROOT / "seed"
 SYSTEM = Principal("tracker", Role.ADMIN)  # the command line reads everything
@@ -260,11 +260,8 @@ def _forecast(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    try:
-        week = IsoWeek.parse(args.week) if args.week else IsoWeek.of(today())
-        requested = parse_moment(args.as_of) if args.as_of else None
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    week = week_parameter(args.week or None, today())
+    requested = moment_parameter(args.as_of or None)
     db = _database()
     _require_schema(db)
     with db.uow() as uow:

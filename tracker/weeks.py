@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from tracker.clock import BRUSSELS
 from tracker.domain.bounds import OutOfBounds, moment_within, year_within
+from tracker.errors import InvalidQuery, out_of_bounds
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -90,3 +91,28 @@ def parse_moment(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=BRUSSELS)
     return moment
+
+
+def week_parameter(text: str | None, today: date) -> IsoWeek:
+    """The `week` a caller asked for (a query parameter, a command-line option), or this week;
+    InvalidQuery naming `week` otherwise (in the reader's language for a year out of range)."""
+    if text is None:
+        return IsoWeek.of(today)
+    try:
+        return IsoWeek.parse(text)
+    except OutOfBounds as exc:
+        raise out_of_bounds("week", exc.value, query=True) from None
+    except ValueError as exc:
+        raise InvalidQuery("week", str(exc)) from None
+
+
+def moment_parameter(text: str | None) -> datetime | None:
+    """The `as_of` moment a caller asked for, or None (now); InvalidQuery naming `as_of`."""
+    if text is None:
+        return None
+    try:
+        return parse_moment(text)
+    except OutOfBounds as exc:
+        raise out_of_bounds("as_of", exc.value, query=True) from None
+    except ValueError as exc:
+        raise InvalidQuery("as_of", str(exc)) from None
