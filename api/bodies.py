@@ -17,6 +17,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import ValidationException
 
+from api.deps import bearer_token
 from api.options import answer_options
 from tracker.domain.model import Stage
 from tracker.errors import NotFound, Unauthenticated
@@ -56,12 +57,8 @@ async def guard_body(request: Request[Any, Any, Any]) -> None:
     looked at), then 413 for a body over the limit and 400 for one that nests too deeply."""
     if request.method not in WRITES:
         return
-    header = request.headers.get("authorization")
-    if header is None:
+    if bearer_token(request) is None:
         raise Unauthenticated("writing needs an API token")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("use 'Authorization: Bearer <token>'")
     stage = request.path_params.get("stage")
     if isinstance(stage, str) and stage not in _STAGES:
         raise NotFound("stage", stage)
