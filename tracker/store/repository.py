@@ -196,12 +196,13 @@ def _out_of_bounds(what: str) -> None:
         )
 
 
-def _bounded(day: date | None, what: str) -> date | None:
+def _bounded(day: date | None, what: str, of: str = "") -> date | None:
     """A stored day, or None (and logged once) when it lies outside the accepted range: the
-    initiative it belongs to is shown without it, and every other one as it is."""
-    if day is None or EARLIEST <= day <= LATEST:
+    initiative it belongs to is shown without it, and every other one as it is. `what` (and
+    `of`, the initiative) are put together only then: this runs for every row read."""
+    if within(day):
         return day
-    _out_of_bounds(f"{what} {day.isoformat()}")
+    _out_of_bounds(f"{what} {of} {day}" if of else f"{what} {day}")
     return None
 
 
@@ -740,9 +741,7 @@ def _initiative(
         source=source,
         is_public=is_public,
         council_of_state_term=council_of_state_term,
-        entry_into_force=entry_into_force
-        if entry_into_force is None or within(entry_into_force)
-        else _bounded(entry_into_force, f"entry into force of {slug}"),
+        entry_into_force=_bounded(entry_into_force, "entry into force of", slug),
         version=version,
     )
 
@@ -766,7 +765,7 @@ def _milestone(
         _STAGES[stage],
         baseline=_window(b_text, b_earliest, b_latest, b_alternatives),
         forecast=_window(f_text, f_earliest, f_latest, f_alternatives),
-        actual=actual if actual is None or within(actual) else _bounded(actual, "actual date"),
+        actual=_bounded(actual, "actual date"),
         plan=_window(p_text, p_earliest, p_latest, p_alternatives),
     )
 
