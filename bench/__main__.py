@@ -103,8 +103,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = measure.annex_parsing(programme(size, args.seed))
         results["parse"].append({"size": size, **figures})
         _say(f"annex parsing, {size}: {figures['parse_per_s']:.0f} initiatives/s")
-    if not args.no_http:
-        results["nagle"] = _nagle(args, Path(tempfile.gettempdir()))
     backends = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
@@ -262,16 +260,6 @@ def _http(
         f"JSON/HTML worst {result['report_json_served']['worst_s']:.2f}/"
         f"{result['report_html_served']['worst_s']:.2f} s"
     )
-    return result
-
-
-def _nagle(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """The 1 KB floor served with uvicorn's own protocol (Nagle on) and as tracker serve does."""
-    result = {}
-    for name, plain in (("uvicorn_protocol", True), ("no_delay", False)):
-        with load.floor_server(args.workers, work / "nagle.log", uvicorn_protocol=plain) as url:
-            result[name] = load.wrk(url, ["/json/1024"], seconds=args.seconds).as_dict()
-    _say(f"floor with uvicorn's protocol / without Nagle: {result}")
     return result
 
 

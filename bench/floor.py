@@ -1,6 +1,6 @@
 """Floors: the least any implementation could cost, measured side by side with the real thing.
 
-An HTTP floor is the same server stack (uvicorn, Litestar, the same workers and log level as
+An HTTP floor is the same server stack (granian, Litestar, the same workers and log level as
 `tracker serve`) answering a fixed JSON body. The feed floor writes the same events with plain
 string formatting instead of `icalendar`.
 """
@@ -42,21 +42,16 @@ def create_app() -> Litestar:
 
 
 def serve(argv: Sequence[str] | None = None) -> None:
-    """Run the floor app exactly as tracker.cli runs the tracker (same workers and protocol)."""
-    from tracker.server import NoDelayHttpToolsProtocol, ServerSettings
+    """Run the floor app exactly as tracker.cli runs the tracker (the same server and workers)."""
+    from tracker.server import ServerSettings
     from tracker.server import serve as run
 
     parser = argparse.ArgumentParser(prog="python -m bench.floor")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument(
-        "--uvicorn-protocol", action="store_true",
-        help="uvicorn's own HTTP protocol, with Nagle's algorithm left on",
-    )  # fmt: skip
     args = parser.parse_args(argv)
-    http = "httptools" if args.uvicorn_protocol else NoDelayHttpToolsProtocol
-    run(ServerSettings("bench.floor:create_app", args.host, args.port, args.workers, http))
+    run(ServerSettings("bench.floor:create_app", args.host, args.port, args.workers))
 
 
 # -- the feed floor ----------------------------------------------------------------------------

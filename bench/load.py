@@ -1,9 +1,9 @@
 """HTTP under load: the real server and the floor server, wrk for reads, asyncio for writes.
 
 Both servers run as in production (`tracker serve --workers N`; the floor through the same
-`tracker.server.serve`). wrk (one thread, C) drives the reads so that the load generator takes
-as little of the machine as possible; the transition POSTs need a fresh ETag per request, which
-a small asyncio client over raw keep-alive connections keeps track of.
+`tracker.server.serve`, on granian). wrk (one thread, C) drives the reads so that the load
+generator takes as little of the machine as possible; the transition POSTs need a fresh ETag per
+request, which a small asyncio client over raw keep-alive connections keeps track of.
 """
 
 from __future__ import annotations
@@ -92,26 +92,24 @@ def tracker_server(database_url: str, workers: int, log: Path, env: dict[str, st
     return server(command, {"TRACKER_DATABASE_URL": database_url, **unlimited, **env}, log)
 
 
-def floor_server(workers: int, log: Path, *, uvicorn_protocol: bool = False) -> Any:
-    command = [sys.executable, "-m", "bench.floor", "--workers", str(workers)]
-    return server(command + (["--uvicorn-protocol"] if uvicorn_protocol else []), {}, log)
+def floor_server(workers: int, log: Path) -> Any:
+    return server([sys.executable, "-m", "bench.floor", "--workers", str(workers)], {}, log)
 
 
-def connections_per_worker(port: int) -> dict[int, int]:
-    """How many established connections to `port` each process holds (Linux's /proc), so that
-    a run shows whether the kernel spread the load generator's connections over the workers."""
+ESTABLISHED, LISTENING = "01", "0A"  # states in /proc/net/tcp
+
+
+def sockets_per_process(port: int, state: str = ESTABLISHED) -> dict[int, int]:
+    """How many sockets on local `port` in `state` each process holds (Linux's /proc): the
+    connections each worker took, so that a run shows whether the kernel spread the load
+    generator's over the workers; or which processes listen on the port."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with suppress(OSError), open(table) as lines:
             for line in list(lines)[1:]:
                 fields = line.split()
-                local_port, state, inode = (
-                    int(fields[1].rsplit(":", 1)[1], 16),
-                    fields[3],
-                    fields[9],
-                )
-                if local_port == port and state == "01":  # 01: ESTABLISHED
-                    inodes.add(f"socket:[{inode}]")
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                    inodes.add(f"socket:[{fields[9]}]")
     counts: dict[int, int] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         with suppress(OSError):
@@ -120,6 +118,10 @@ def connections_per_worker(port: int) -> dict[int, int]:
             if held:
                 counts[int(pid)] = held
     return counts
+
+
+def connections_per_worker(port: int) -> dict[int, int]:
+    return sockets_per_process(port, ESTABLISHED)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

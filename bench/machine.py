@@ -77,6 +77,6 @@ def machine(postgres_url: str | None) -> dict[str, Any]:
         "wrk": _wrk(),
         "packages": {
             name: version(name)
-            for name in ("litestar", "uvicorn", "sqlalchemy", "msgspec", "icalendar", "jinja2")
+            for name in ("litestar", "granian", "sqlalchemy", "msgspec", "icalendar", "jinja2")
         },
     }

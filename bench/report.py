@@ -507,25 +507,6 @@ def _poll_finding(name: str, runs: list[Run], http: dict[str, Any]) -> str:
     return text
 
 
-def _nagle(results: dict[str, Any]) -> list[str]:
-    nagle = results.get("nagle")
-    if not nagle:
-        return []
-    old, new = nagle["uvicorn_protocol"], nagle["no_delay"]
-    return [
-        "## Nagle's algorithm",
-        "",
-        "The 1 KB floor served by uvicorn's own HTTP/1.1 protocol on httptools, Nagle's "
-        f"algorithm left on: {old['rps']:,.0f} requests/s, p50 {old['p50_ms']:.1f} ms; with "
-        f"TCP_NODELAY on every connection (`tracker.server.NoDelayHttpToolsProtocol`, as `tracker "
-        f"serve` and the floors now run): {new['rps']:,.0f} requests/s, p50 "
-        f"{new['p50_ms']:.1f} ms. uvicorn writes a response's headers and body separately and "
-        "asyncio leaves Nagle's algorithm on for uvicorn's sockets, so each body waited for the "
-        "client's delayed ACK (40 ms on Linux).",
-        "",
-    ]
-
-
 def _parse(results: dict[str, Any]) -> list[str]:
     lines = ["| N | time | initiatives/s |", "|---:|---:|---:|"]
     for p in results["parse"]:
@@ -601,7 +582,6 @@ def write_report(results: dict[str, Any], before: dict[str, Any] | None, path: P
         "",
     ]
     text += _findings(results, missed=any(line.endswith("| **no** |") for line in targets))
-    text += _nagle(results)
     text += ["## Annex parsing", "", *_parse(results), ""]
     for backend in ("sqlite", "postgresql"):
         if not _runs(results, backend):
@@ -681,9 +661,9 @@ METHOD = """## How each figure is measured
   directly on their event loop (no HTTP, no client), 2,000 calls, best of three; rate limits
   off, as in the load tests.
 - **HTTP under load**: `tracker serve --workers W` and the floor app (`bench/floor.py`, a Litestar
-  app run by the same `tracker.server.serve` with the same workers, protocol and log level) on
-  127.0.0.1; each worker listens on a socket of its own (SO_REUSEPORT), and the connections
-  each worker holds are counted once, a second into each load, from /proc. wrk
+  app run by the same `tracker.server.serve`, on granian, with the same workers and log level)
+  on 127.0.0.1; each granian worker listens on a socket of its own (SO_REUSEPORT), and the
+  connections each worker holds are counted once, a second into each load, from /proc. wrk
   (1 thread, 16 connections; 4 for the full feed, whose request count is also capped) for the
   reads; latencies are wrk's. Before the 304 polls, 4 conditional requests per worker on fresh
   connections give every worker the feed it keeps, so that the polls measure the steady state

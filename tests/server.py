@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.load import LISTENING, sockets_per_process
 from tests.conftest import NOW, POSTGRES_URL, ROOT, SEED_DIR, clock_env, postgres_schema
 from tracker.services.importing import seed
 from tracker.store import migrate
@@ -57,7 +58,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-    # The workers are in the server's own process group (start_new_session): none may outlive it.
+    # The workers are in the server's own process group (start_new_session), and outlive a
+    # main process killed outright: the group is killed, as systemd kills a control group.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
 
@@ -89,10 +91,18 @@ class Served:
     health: dict[str, Any]
 
 
-def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1) -> Served:
-    """`tracker serve` on a free port over `database_url`, once /health answers; stopped when
-    `stack` closes (or earlier with stop(served.process)). Its output is added to
-    folder/server.log, so that a restarted server's follows its predecessor's."""
+def serve(
+    stack: ExitStack,
+    database_url: str,
+    folder: Path,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+) -> Served:
+    """`tracker serve` on a free port over `database_url` (and `env`), once /health answers and
+    all its workers listen; stopped when `stack` closes (or earlier with stop(served.process)).
+    Its output is added to folder/server.log, so that a restarted server's follows its
+    predecessor's."""
     port = free_port()
     log = folder / "server.log"
     out = stack.enter_context(log.open("ab"))
@@ -104,6 +114,7 @@ def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1
             **clock_env(),
             "TRACKER_DATABASE_URL": database_url,
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         },
         cwd=ROOT,
         stdout=out,
@@ -113,9 +124,17 @@ def serve(stack: ExitStack, database_url: str, folder: Path, *, workers: int = 1
     stack.callback(stop, process)
     base = f"http://127.0.0.1:{port}"
     served = Served(base, process, log, wait_until_healthy(process, base, log))
-    if workers > 1:  # /health answers once one worker does; each has connections waiting
-        wait_until_logged(served, f"All {workers} workers are serving")
+    # /health answers once one worker does; a worker listens once its app has started, and
+    # until then the kernel hands every new connection to the others.
+    wait_until(
+        served, lambda: len(listening(port)) == workers, f"not all {workers} workers listened"
+    )
     return served
+
+
+def listening(port: int) -> dict[int, int]:
+    """The processes that listen on `port`: each of granian's workers has a socket of its own."""
+    return sockets_per_process(port, LISTENING)
 
 
 def wait_until(served: Served, condition: Callable[[], bool], what: str) -> None:

@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers", type=_whole(1, 64), default=1,
-        help="processes, each with its own socket on the port (default: 1)",
+        help="worker processes (default: 1)",
     )  # fmt: skip
     return parser
 
@@ -323,8 +323,16 @@ def _serve(args: argparse.Namespace) -> None:
         f"Wetgevingsplanner on http://{args.host}:{args.port}/ "
         f"(API: http://{args.host}:{args.port}/api/initiatives, docs: /schema)"
     )
+    settings = ServerSettings(
+        "api.app:create_app",
+        args.host,
+        args.port,
+        args.workers,
+        # Private feed addresses carry their secret in the path.
+        access_filters=("api.logs.RedactFeedTokens",),
+    )
     try:
-        serve(ServerSettings("api.app:create_app", args.host, args.port, workers=args.workers))
+        serve(settings)
     except ServeError as exc:
         raise CommandError(str(exc)) from None
 
