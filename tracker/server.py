@@ -12,7 +12,6 @@ import copy
 import importlib
 import logging
 import socket
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +22,6 @@ from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
 # A worker still in its app's shutdown this long after SIGTERM is killed, so that a stop ends.
 STOP_SECONDS = 30
-
-# How often a worker's threads hand the GIL on (CPython's default is 5 ms). A step in SQLite's
-# writers' turn needs the GIL back after each statement while other threads work out theirs;
-# measured with 16 clients posting steps to 2 workers, in 4 alternating pairs of runs: p99
-# 128-194 ms at 0.5 ms against 204-218 ms at 5 ms, at the same rate.
-SWITCH_INTERVAL = 0.0005
 
 # Only a reverse proxy on this machine is believed about the client (X-Forwarded-For: the rate
 # limits key on its address) and the scheme (X-Forwarded-Proto: HSTS goes out over https);
@@ -92,7 +85,6 @@ def _free_port(host: str, port: int) -> int:
 
 def _app_in_worker(target: str) -> Any:
     """The app, made in a worker process (granian calls this there, given `settings.app`)."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
     module, _, factory = target.partition(":")
     app = getattr(importlib.import_module(module), factory)()
     return wrap_asgi_with_proxy_headers(app, TRUSTED_PROXIES)
