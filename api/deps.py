@@ -105,12 +105,6 @@ IF_MATCH = Annotated[
 ]
 
 
-def provide_expected_version(
-    principal: NamedDependency[Principal], if_match: IF_MATCH = None
-) -> int:
-    return expected_version(principal, if_match)
-
-
 def writer(principal: Principal) -> Principal:
     """The caller, if it may change anything at all: a change without a token is 401."""
     if principal == ANONYMOUS:
@@ -141,8 +135,9 @@ IDEMPOTENCY_KEY = Annotated[
         name="Idempotency-Key",
         max_length=200,
         min_length=1,
-        description="Makes a POST safe to retry: the same key and body return the first "
-        "response and write nothing; the same key with another body is refused (422).",
+        description="Makes a change (POST, PUT, PATCH) safe to retry: the same key and body "
+        "return the first response and write nothing; the same key with another body is "
+        "refused (422).",
     ),
 ]
 
@@ -153,5 +148,4 @@ DEPENDENCIES = {
     "report_memo": Provide(provide_report_memo, sync_to_thread=False),
     "language": Provide(provide_language, sync_to_thread=False),
     "principal": Provide(provide_principal),
-    "expected_version": Provide(provide_expected_version, sync_to_thread=False),
 }

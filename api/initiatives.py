@@ -42,7 +42,7 @@ from api.schemas import (
     WarningView,
 )
 from api.views import kept_view
-from api.writes import Outcome, Write, etag, request_hash, run_write
+from api.writes import etag, write
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.domain.model import Event, Kind, LegalDeadline, PlanChange, Stage, Window
@@ -58,7 +58,7 @@ from tracker.services.initiatives import (
     visibility,
 )
 from tracker.services.planning import replan, window_from
-from tracker.services.steps import allowed_transitions, decide_step, store_step
+from tracker.services.steps import allowed_transitions, record_event
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
 from tracker.views import InitiativeView, initiative_summary, initiative_view, window_view
@@ -257,24 +257,13 @@ class InitiativeController(Controller):
             plan=_plan(data.plan),
         )
 
-        def decide(_: UnitOfWork, principal: Principal) -> Write[InitiativeView]:
-            # All of it in the writers' turn: the new slug must still be free when it is written.
-            def write(uow: UnitOfWork) -> Outcome[InitiativeView]:
-                initiative = create_initiative(uow, new, principal, now=utc_now())
-                location = f"{self.path}/{initiative.slug}"
-                headers = {**etag(initiative.version), "Location": location}
-                return 201, initiative_view(initiative, today(), language), headers
+        def change(uow: UnitOfWork, principal: Principal) -> Response[InitiativeView]:
+            initiative = create_initiative(uow, new, principal, now=utc_now())
+            headers = {**etag(initiative.version), "Location": f"{self.path}/{initiative.slug}"}
+            view = initiative_view(initiative, today(), language)
+            return Response(view, status_code=201, headers=headers)
 
-            return write
-
-        return run_write(
-            database,
-            request,
-            key=key,
-            fingerprint=request_hash("POST", request.url.path, data),
-            result_type=InitiativeView,
-            decide=decide,
-        )
+        return write(request, database, key=key, payload=data, change=change)
 
     @patch(
         "/{slug:str}",
@@ -289,13 +278,15 @@ class InitiativeController(Controller):
     )
     def edit(
         self,
+        request: Request[Any, Any, Any],
         data: Annotated[InitiativePatch, examples.EDIT],
         database: NamedDependency[Database],
-        principal: NamedDependency[Principal],
-        language: NamedDependency[str],
-        expected_version: NamedDependency[int],
         slug: FromPath[str],
+        if_match: IF_MATCH = None,
+        key: IDEMPOTENCY_KEY = None,
+        lang: LANG = None,
     ) -> Response[InitiativeView]:
+        language = provide_language(request, lang)
         edit = InitiativeEdit(
             title=data.title.strip() if data.title else None,
             summary=data.summary,
@@ -307,14 +298,16 @@ class InitiativeController(Controller):
             else [LegalDeadline(d.text, d.date) for d in data.legal_deadlines],
             entry_into_force=data.entry_into_force,
         )
-        with database.uow(write=True) as uow:
+
+        def change(uow: UnitOfWork, principal: Principal) -> Response[InitiativeView]:
+            version = expected_version(principal, if_match)
             initiative = edit_initiative(
-                uow, slug, edit, principal, expected_version=expected_version, now=utc_now()
+                uow, slug, edit, principal, expected_version=version, now=utc_now()
             )
-            uow.commit()
-        return Response(
-            initiative_view(initiative, today(), language), headers=etag(initiative.version)
-        )
+            view = initiative_view(initiative, today(), language)
+            return Response(view, headers=etag(initiative.version))
+
+        return write(request, database, key=key, payload=data, change=change)
 
     @get(
         "/{slug:str}/transitions",
@@ -380,13 +373,13 @@ class InitiativeController(Controller):
         key: IDEMPOTENCY_KEY = None,
         lang: LANG = None,
     ) -> Response[EventResult]:
-        # The caller is looked up in the transaction that decides the step (see run_write), and
-        # the language and the key are read here, not as dependencies: see deps.caller and
+        # The caller is looked up in the transaction that records the step (see writes.write),
+        # and the language and the key are read here, not as dependencies: see deps.caller and
         # get_initiative.
         language = provide_language(request, lang)
 
-        def decide(uow: UnitOfWork, principal: Principal) -> Write[EventResult]:
-            step = decide_step(
+        def change(uow: UnitOfWork, principal: Principal) -> Response[EventResult]:
+            step = record_event(
                 uow,
                 slug,
                 event=data.event,
@@ -397,32 +390,20 @@ class InitiativeController(Controller):
                 expected_version=expected_version(principal, if_match),
                 now=utc_now(),
             )
+            result = EventResult(
+                event=_event_entry(step.event, language),
+                state=step.initiative.state,
+                state_label=catalogue().state_label(step.initiative.state, language),
+                completed_stage=step.completed.value if step.completed else None,
+                version=step.initiative.version,
+                warnings=[
+                    WarningView(w.code, warning_message(w.code, w.params, language))
+                    for w in step.warnings
+                ],
+            )
+            return Response(result, status_code=201, headers=etag(step.initiative.version))
 
-            def write(uow: UnitOfWork) -> Outcome[EventResult]:
-                store_step(uow, step)
-                result = EventResult(
-                    event=_event_entry(step.event, language),
-                    state=step.initiative.state,
-                    state_label=catalogue().state_label(step.initiative.state, language),
-                    completed_stage=step.completed.value if step.completed else None,
-                    version=step.initiative.version,
-                    warnings=[
-                        WarningView(w.code, warning_message(w.code, w.params, language))
-                        for w in step.warnings
-                    ],
-                )
-                return 201, result, etag(step.initiative.version)
-
-            return write
-
-        return run_write(
-            database,
-            request,
-            key=key,
-            fingerprint=request_hash("POST", request.url.path, data),
-            result_type=EventResult,
-            decide=decide,
-        )
+        return write(request, database, key=key, payload=data, change=change)
 
     @put(
         "/{slug:str}/plan/{stage:str}",
@@ -438,11 +419,9 @@ class InitiativeController(Controller):
     )
     def replan(
         self,
+        request: Request[Any, Any, Any],
         data: Annotated[PlanUpdate, examples.PLAN],
         database: NamedDependency[Database],
-        principal: NamedDependency[Principal],
-        language: NamedDependency[str],
-        expected_version: NamedDependency[int],
         slug: FromPath[str],
         stage: Annotated[
             str,
@@ -452,9 +431,14 @@ class InitiativeController(Controller):
                 schema_extra={"enum": [s.value for s in Stage]},
             ),
         ],
+        if_match: IF_MATCH = None,
+        key: IDEMPOTENCY_KEY = None,
+        lang: LANG = None,
     ) -> Response[PlanResult]:
+        language = provide_language(request, lang)
         window = window_from("", data.text, data.earliest, data.latest)
-        with database.uow(write=True) as uow:
+
+        def change(uow: UnitOfWork, principal: Principal) -> Response[PlanResult]:
             result = replan(
                 uow,
                 slug,
@@ -463,18 +447,18 @@ class InitiativeController(Controller):
                 reason=data.reason,
                 rebaseline=data.rebaseline,
                 principal=principal,
-                expected_version=expected_version,
+                expected_version=expected_version(principal, if_match),
                 now=utc_now(),
             )
-            uow.commit()
-        view = initiative_view(result.initiative, today(), language)
-        milestone = next(s for s in view.stages if s.stage == stage)
-        body = PlanResult(
-            stage=milestone,
-            version=result.initiative.version,
-            change=_plan_change_entry(result.change, language),
-        )
-        return Response(body, headers=etag(result.initiative.version))
+            view = initiative_view(result.initiative, today(), language)
+            body = PlanResult(
+                stage=next(s for s in view.stages if s.stage == stage),
+                version=result.initiative.version,
+                change=_plan_change_entry(result.change, language),
+            )
+            return Response(body, headers=etag(result.initiative.version))
+
+        return write(request, database, key=key, payload=data, change=change)
 
     @get(
         "/{slug:str}/history",

@@ -433,7 +433,7 @@ def _submit_step(
     if not form["version"].isdigit():
         return 400, FormError(TEXT[lang]["bad_form"])
     try:
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             step = record_event(
                 uow,
                 slug,

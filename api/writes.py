@@ -1,28 +1,68 @@
-"""Running a change: decided, then written in one write transaction, with an optional
-Idempotency-Key."""
+"""The one way a request changes anything: its use case in a unit of work, committed with the
+answer, and safe to retry with an Idempotency-Key."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.enums import MediaType
 
 from api.deps import caller, writer
 from api.problems import IdempotencyKeyReused
 from tracker.clock import utc_now
 from tracker.domain.access import Principal
-from tracker.store.access import StoredResponse
+from tracker.store.access import AnsweredMeanwhile, StoredResponse
 from tracker.store.uow import Database, UnitOfWork
 
-T = TypeVar("T")
+# A change: it runs the use case in the unit of work, for the caller, and gives the answer.
+Change = Callable[[UnitOfWork, Principal], Response[Any]]
 
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+def write(
+    request: Request[Any, Any, Any],
+    database: Database,
+    *,
+    key: str | None,
+    payload: object,
+    change: Change,
+) -> Response[Any]:
+    """`change` for the caller, committed; with `key`, its answer is stored in the same
+    transaction, and a retry with the same key and payload gets that answer again without
+    changing anything (another payload: 422). Errors are not stored: a retry after a refusal
+    is evaluated again."""
+    fingerprint = request_hash(request.method, request.url.path, payload)
+    with database.uow() as uow:
+        principal = writer(caller(request, uow))
+        if key is not None:
+            replayed = _replay(uow, principal, key, fingerprint)
+            if replayed is not None:
+                return replayed
+        try:
+            response = change(uow, principal)
+            if key is not None:
+                stored = StoredResponse(
+                    fingerprint,
+                    response.status_code or 200,  # a change that gives none is a 200
+                    msgspec.json.encode(response.content),
+                    dict(response.headers),
+                )
+                uow.idempotency.add(principal.name, key, stored, now=utc_now())
+            uow.commit()
+            return response
+        except AnsweredMeanwhile:
+            pass  # the same request, retried while this one was decided, was written first
+    with database.uow() as uow:
+        replayed = _replay(uow, principal, key or "", fingerprint)
+        assert replayed is not None, "a key answered meanwhile has its answer stored"
+        return replayed
 
 
 def request_hash(method: str, path: str, payload: object) -> str:
@@ -30,90 +70,19 @@ def request_hash(method: str, path: str, payload: object) -> str:
     return hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
 
 
-_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
-_DECODERS_LOCK = threading.Lock()
-
-
-def decoded(body: bytes, result_type: type[T]) -> T:
-    """A stored response body as `result_type`, with a decoder built by one thread at a time.
-
-    msgspec (0.22) works out how to decode a Struct type on its first use, and crashed the
-    process (SIGSEGV) when several threads did that for one type at once: a worker died when
-    nine retries with one Idempotency-Key were replayed together (tests/unit/test_decoding.py
-    shows it without this lock)."""
-    decoder = _DECODERS.get(result_type)
-    if decoder is None:
-        with _DECODERS_LOCK:
-            decoder = _DECODERS.get(result_type)
-            if decoder is None:
-                decoder = _DECODERS[result_type] = msgspec.json.Decoder(result_type)
-    result: T = decoder.decode(body)
-    return result
-
-
-Outcome = tuple[int, T, dict[str, str]]  # status, body, headers
-Write = Callable[[UnitOfWork], Outcome[T]]
-
-
-def run_write(
-    database: Database,
-    request: Request[Any, Any, Any],
-    *,
-    key: str | None,
-    fingerprint: str,
-    result_type: type[T],
-    decide: Callable[[UnitOfWork, Principal], Write[T]],
-) -> Response[T]:
-    """The caller's change, worked out and then written and committed; a retry with the same
-    key replays.
-
-    `decide(uow, caller)` reads and checks before the writers' turn (see
-    UnitOfWork.write_in_turn) and returns `write(uow)`, which writes in that turn, in a new
-    transaction, what still holds of the decision. The stored response is written in the same
-    transaction as the change, so a change is either committed with its response or not at
-    all. Errors are not stored: a retry after a refusal is evaluated again.
-    """
-    with database.uow(write=True, read_first=True) as uow:
-        principal = writer(caller(request, uow))
-        if key is not None:
-            replayed = _replay(uow, principal, key, fingerprint, result_type)
-            if replayed is not None:
-                return replayed
-        write = decide(uow, principal)
-
-        def in_turn(uow: UnitOfWork) -> Response[T]:
-            if key is not None:
-                # The same request may have been answered while this one was decided.
-                replayed = _replay(uow, principal, key, fingerprint, result_type)
-                if replayed is not None:
-                    return replayed
-            status, body, headers = write(uow)
-            if key is not None:
-                encoded = msgspec.json.encode(body)
-                uow.idempotency.add(
-                    principal.name,
-                    key,
-                    StoredResponse(fingerprint, status, encoded, headers),
-                    now=utc_now(),
-                )
-            return Response(body, status_code=status, headers=headers)
-
-        return uow.write_in_turn(in_turn)
-
-
 def _replay(
-    uow: UnitOfWork, principal: Principal, key: str, fingerprint: str, result_type: type[T]
-) -> Response[T] | None:
-    """The stored response to this key, if any: for the same request only. The key stays
-    locked until the transaction ends (PostgreSQL), also while deciding: a retry that found no
-    response yet would otherwise go on to read the first request's change, and refuse it as a
-    stale version."""
-    uow.idempotency.lock(principal.name, key)
-    stored = uow.idempotency.get(principal.name, key)
+    uow: UnitOfWork, principal: Principal, key: str, fingerprint: str
+) -> Response[bytes] | None:
+    """The stored answer to this key, if any: for the same request only; its body as it was
+    sent the first time."""
+    stored = uow.idempotency.answer(principal.name, key)
     if stored is None:
         return None
     if stored.request_hash != fingerprint:
         raise IdempotencyKeyReused(detail="this Idempotency-Key was used for another request")
-    replayed = decoded(stored.body, result_type)
-    headers = {**stored.headers, "Idempotent-Replayed": "true"}
-    return Response(replayed, status_code=stored.status, headers=headers)
+    return Response(
+        stored.body,
+        status_code=stored.status,
+        media_type=MediaType.JSON,
+        headers={**stored.headers, "Idempotent-Replayed": "true"},
+    )

@@ -195,7 +195,7 @@ def _http(
     server_env: dict[str, str],
     label: str,
 ) -> dict[str, Any]:
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         token = create_token(uow, name=f"bench {time.time_ns()}", role=Role.ADMIN, entities=[],
                              now=utc_now())  # fmt: skip
         uow.commit()

@@ -253,7 +253,7 @@ def load(database: Database, prog: Programme, *, chunk: int = 250) -> Loaded:
     started = time.perf_counter()
     for number, text in enumerate(prog.annexes):
         annex = parse(text, number)
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             report = import_annex(uow, annex, actor=ACTOR.name, now=CREATED_AT)
             uow.commit()
         loaded.slugs += report.created
@@ -262,7 +262,7 @@ def load(database: Database, prog: Programme, *, chunk: int = 250) -> Loaded:
     started = time.perf_counter()
     rng = random.Random(prog.seed + 1)
     for first in range(0, len(loaded.slugs), chunk):
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             for slug in loaded.slugs[first : first + chunk]:
                 _history(uow, slug, rng, loaded)
             uow.commit()

@@ -102,7 +102,7 @@ def forecast_refresh(database: Database, now: datetime) -> Figures:
     """The daily refresh: the first one after loading moves forecasts, the second moves none."""
 
     def refresh() -> int:
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             result = refresh_all(uow, now)
             uow.commit()
         return len(result.moved)
@@ -311,7 +311,7 @@ def _cpu_median(action: Callable[[], object], repeats: int) -> float:
 STEP_PARTS = (
     ("loading for update", ("tracker/services/initiatives.py", "writable_initiative")),
     ("saving (Core updates)", ("tracker/store/repository.py", "save")),
-    ("forecast", ("tracker/forecasting.py", "refresh_forecast")),
+    ("forecast", ("tracker/domain/model.py", "refresh_forecast")),
     ("commit", ("sqlalchemy/orm/session.py", "commit")),
 )
 
@@ -337,7 +337,7 @@ def transition_profile(database: Database, steps: int = 60) -> Figures:
         slug = slugs[number % len(slugs)]
         version, held = state[slug]
         now = datetime.now(UTC)
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             done = record_event(
                 uow, slug, event="resume" if held else "hold", occurred_on=brussels_day(now),
                 reference=None, note="bench", principal=SYSTEM, expected_version=version, now=now,

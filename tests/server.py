@@ -75,7 +75,7 @@ def seeded_database_url(stack: ExitStack, backend: str, folder: Path) -> str:
     database = Database(make_engine(url))
     try:
         migrate.upgrade(database.engine)
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             seed(uow, SEED_DIR, actor="test", now=NOW)
             uow.commit()
     finally:

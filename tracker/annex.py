@@ -27,7 +27,8 @@ from tracker.domain.model import (
 )
 from tracker.domain.slugs import fold, make_slug
 from tracker.domain.windows import parse_window
-from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
+from tracker.forecasting import forecast_rules
+from tracker.plans import asks_advice, build_milestones
 from workflows.definitions import Catalogue, catalogue
 
 HEADING = re.compile(r"^Regelgeving\s*[-–—:]\s*(?P<title>\S.*)$")
@@ -432,7 +433,7 @@ def _plan(draft: Draft, cat: Catalogue) -> None:
             initiative.findings.append(
                 Finding(FindingKind.UNPARSED_DATE, Severity.WARNING, sl.stage, params)
             )
-    refresh_plan_findings(initiative, cat)
+    initiative.refresh_plan_findings(forecast_rules(initiative, cat))
 
 
 def read_annex(path: Path, *, aliases: Mapping[str, str] | None = None) -> Annex:

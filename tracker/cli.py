@@ -185,7 +185,7 @@ def _seed(args: argparse.Namespace) -> None:
     db = _database()
     _require_schema(db)
     actor = args.actor or f"tracker seed ({getpass.getuser()})"
-    with db.uow(write=True) as uow:
+    with db.uow() as uow:
         reports = seed(uow, args.dir, actor=actor, now=utc_now())
         uow.commit()
     for report in reports:
@@ -206,7 +206,7 @@ def _seed(args: argparse.Namespace) -> None:
 def _token(args: argparse.Namespace) -> None:
     db = _database()
     _require_schema(db)
-    with db.uow(write=True) as uow:
+    with db.uow() as uow:
         if args.token_command == "create":
             secret = create_token(
                 uow, name=args.name, role=Role(args.role), entities=args.entity, now=utc_now()
@@ -230,7 +230,7 @@ def _token(args: argparse.Namespace) -> None:
 def _feed_token(args: argparse.Namespace) -> None:
     db = _database()
     _require_schema(db)
-    with db.uow(write=True) as uow:
+    with db.uow() as uow:
         if args.feed_command == "create":
             token = create_feed_token(uow, name=args.name, entities=args.entity, now=utc_now())
             uow.commit()
@@ -249,7 +249,7 @@ def _forecast(args: argparse.Namespace) -> None:
     _require_schema(db)
     now = utc_now() if args.today is None else end_of(args.today)
     day = brussels_day(now)
-    with db.uow(write=True) as uow:
+    with db.uow() as uow:
         result = refresh_all(uow, now)
         uow.commit()
     print(

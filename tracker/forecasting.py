@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from tracker.domain.forecast import ForecastRules, entry_into_force, forecast
+from tracker.domain.forecast import ForecastRules, entry_into_force
 from tracker.domain.model import Initiative, Stage, Window
 from tracker.domain.status import Assessment, assess
 from tracker.plans import rules_for
@@ -20,18 +20,6 @@ def forecast_rules(initiative: Initiative, cat: Catalogue | None = None) -> Fore
 def _forecast_rules(cat: Catalogue, term: str) -> ForecastRules:
     # Once per catalogue and term (see rules_for), not once per initiative.
     return ForecastRules(rules_for(cat, term), cat.parliament)
-
-
-def refresh_forecast(initiative: Initiative, today: date) -> bool:
-    """Set every milestone's forecast as expected today (None once done); True if any moved."""
-    expected = forecast(initiative, today, forecast_rules(initiative))
-    changed = False
-    for stage, milestone in initiative.milestones.items():
-        window = expected.get(stage)
-        if milestone.forecast != window:
-            milestone.forecast = window
-            changed = True
-    return changed
 
 
 def stored_forecasts(initiative: Initiative) -> dict[Stage, Window]:

@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from tracker.domain.model import Finding, FindingKind, Initiative, Kind, Milestone, Stage, Window
-from tracker.domain.schedule import ProcedureRules, check_plan
+from tracker.domain.model import Kind, Milestone, Stage, Window
+from tracker.domain.schedule import ProcedureRules
 from workflows.definitions import Catalogue
-
-# Findings that follow from the planned windows; recomputed whenever the baseline changes.
-PLAN_FINDINGS = frozenset(
-    {FindingKind.STAGE_ORDER, FindingKind.TIGHT_SCHEDULE, FindingKind.DEADLINE_RISK}
-)
 
 
 @cache
@@ -48,10 +43,3 @@ def asks_advice(advisory_bodies: list[str], cat: Catalogue) -> bool:
         code in cat.advisory_bodies and not cat.advisory_bodies[code].council_of_state
         for code in advisory_bodies
     )
-
-
-def refresh_plan_findings(initiative: Initiative, cat: Catalogue) -> None:
-    """Replace the findings that follow from the baseline windows by a fresh check."""
-    kept: list[Finding] = [f for f in initiative.findings if f.kind not in PLAN_FINDINGS]
-    rules = rules_for(cat, initiative.council_of_state_term)
-    initiative.findings = kept + check_plan(initiative, rules)

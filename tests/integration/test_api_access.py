@@ -33,7 +33,7 @@ Client = TestClient  # type: ignore[type-arg]
 
 def _revoked(database: Database, name: str, role: str, entities: tuple[str, ...]) -> dict[str, str]:
     header = token_for(database, name, role, entities)
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         revoke_token(uow, name, now=utc_now())
         uow.commit()
     return header

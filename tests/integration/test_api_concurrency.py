@@ -131,7 +131,8 @@ def test_a_write_kept_waiting_by_other_writers_is_503_and_writes_nothing(
     monkeypatch.setattr(WriterGate, "WAIT", 0.2)
     before = _snapshot(client)
     method, path, body = WRITES[write]
-    with seeded.uow(write=True):  # another writer holding its turn for longer than WAIT
+    with seeded.uow() as holder:  # another writer holding its turn for longer than WAIT
+        holder.take_turn()
         response = client.request(method, path, json=body, headers={**anna, "If-Match": '"1"'})
     problem = assert_problem(response, 503)
     assert problem["type"] == "urn:wetgevingsplanner:problem:database-busy"

@@ -102,7 +102,7 @@ class Writers:
         try:
             while not self._halt.is_set():
                 for slug in slugs:
-                    with self.database.uow(write=True) as uow:
+                    with self.database.uow() as uow:
                         initiative = uow.initiatives.get(slug)
                         assert initiative is not None
                         held = initiative.state == "on_hold"

@@ -136,7 +136,7 @@ def test_a_loaded_programme_copies_to_postgresql(tmp_path: Path) -> None:
             reading.dispose()
         with target.uow() as uow:
             before = uow.generation()
-        with target.uow(write=True) as uow:  # the copy's counter still counts
+        with target.uow() as uow:  # the copy's counter still counts
             uow.feeds.synced(1, 99)
             uow.commit()
         with target.uow() as uow:

@@ -195,7 +195,7 @@ def test_a_kept_feed_answers_polls_until_the_next_commit(seeded):
 
 def test_a_catch_up_stores_a_few_initiatives_per_write_transaction(seeded, monkeypatch):
     """SQLite's other writers wait while one is stored: a long catch-up must not hold them up."""
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         uow.session.execute(text("UPDATE initiative SET feed_version = NULL"))
         uow.commit()
     stale = _stale(seeded)

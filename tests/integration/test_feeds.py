@@ -658,7 +658,7 @@ def test_the_same_data_gives_the_same_bytes(seeded, client):
     with TestClient(create_app(seeded)) as other:
         assert {url: _get(other, url).content for url in urls} == first
     # Regenerating every event later the same day (the daily refresh) changes no byte either.
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         refresh_all(uow, NOW + timedelta(hours=2))
         uow.commit()
     assert {url: _get(client, url).content for url in urls} == first
@@ -677,7 +677,7 @@ def test_the_same_data_gives_the_same_bytes(seeded, client):
 def _align_with_today(database: Database) -> None:
     """The API computes with the real clock: bring the stored events to today's forecasts first,
     so that a change seen afterwards is the change under test only."""
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         refresh_all(uow, max(utc_now(), NOW))
         uow.commit()
 
@@ -843,7 +843,7 @@ def test_a_withdrawn_initiative_is_cancelled_then_left_out_after_30_days(
     assert shown(utc_now() + timedelta(days=31)) == set(before) - ours
 
     # The same through HTTP, with the withdrawal moved 31 days into the past.
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         initiative = uow.initiatives.get(VMS)
         assert initiative is not None
         uow.session.execute(
@@ -949,7 +949,7 @@ def test_a_non_public_initiative_is_only_in_private_feeds(seeded, client, coordi
     assert hidden.headers["content-type"].startswith("text/plain")
     assert retention.isdisjoint(_blocks(_feed(client, "/calendars/stages/publication.ics")))
 
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         facilitair = create_feed_token(
             uow, name="facilitair bedrijf", entities=["Het Facilitair Bedrijf"], now=NOW
         )
@@ -995,7 +995,7 @@ def test_a_non_public_initiative_is_only_in_private_feeds(seeded, client, coordi
                         assert token.removeprefix("wgf_") not in str(value), table
 
     # revoked and unknown tokens: 404, with nothing said about why
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         revoke_feed_token(uow, "facilitair bedrijf", now=NOW + timedelta(hours=1))
         uow.commit()
     for url in (
@@ -1010,7 +1010,7 @@ def test_a_non_public_initiative_is_only_in_private_feeds(seeded, client, coordi
         response = client.get(url)
         assert response.headers["referrer-policy"] == "no-referrer"
         assert client.head(url).status_code == 404
-    with seeded.uow(write=True) as uow, pytest.raises(NotFound):
+    with seeded.uow() as uow, pytest.raises(NotFound):
         revoke_feed_token(uow, "facilitair bedrijf", now=NOW + timedelta(hours=2))
     assert set(_blocks(_feed(client, f"/calendars/private/{other}/programme.ics"))) == public
 

@@ -327,7 +327,7 @@ def test_a_step_stored_in_antiquity_before_the_check_breaks_no_page(seeded, monk
     pages, reports and feeds that replay the log still answer."""
     with monkeypatch.context() as before_the_check:
         before_the_check.setattr(steps, "within", lambda _day: True)
-        with seeded.uow(write=True) as uow:
+        with seeded.uow() as uow:
             steps.record_event(
                 uow, KLIP, event="complete_drafting", occurred_on=day, reference=None,
                 note="typo", principal=Principal("legal", Role.COORDINATOR), expected_version=1,

@@ -107,7 +107,7 @@ def test_what_a_request_asks_for_is_learned_per_path_query_and_language(
 def test_feeds_that_are_not_kept_always_reach_their_handler(
     seeded: Database, handled: list[Poll]
 ) -> None:
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         token = create_feed_token(uow, name="vvsg", entities=["VVSG"], now=NOW)
         uow.commit()
     with TestClient(create_app(seeded)) as client:

@@ -143,7 +143,7 @@ def test_no_secret_reaches_the_logs(tmp_path):
         stack.callback(database.dispose)
         header = token_for(database, "team", "coordinator")
         api_token = header["Authorization"].removeprefix("Bearer ")
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             feed_token = create_feed_token(uow, name="abonnee", entities=["VVSG"], now=utc_now())
             uow.commit()
         served = serve(stack, url, tmp_path)

@@ -102,7 +102,7 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 
 
 def _seed(database: Database, now: datetime) -> None:
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         seed(uow, SEED_DIR, actor="tracker seed (test)", now=now)
         uow.commit()
 
@@ -124,7 +124,7 @@ def _step(
     reference: str | None = None,
     note: str | None = None,
 ) -> None:
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         initiative = uow.initiatives.get(slug)
         assert initiative is not None
         record_event(
@@ -144,7 +144,7 @@ def _step(
 def _replan(
     database: Database, slug: str, stage: str, text: str, reason: str, now: datetime
 ) -> None:
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         initiative = uow.initiatives.get(slug)
         assert initiative is not None
         replan(
@@ -394,7 +394,7 @@ def test_a_later_edit_of_the_council_of_state_term_does_not_rewrite_a_past_week(
     """The Council of State term drives the forecasts: a past week keeps the term known then."""
     then = {fmt: render(_report(scenario, W08, now=utc(2025, 3, 3, 8)), fmt) for fmt in FORMATS}
     # Tuesday 1 April 2025: the government asks the Council of State for 60 days, not 30.
-    with scenario.uow(write=True) as uow:
+    with scenario.uow() as uow:
         initiative = uow.initiatives.get(KLIP)
         assert initiative is not None
         edit_initiative(

@@ -69,14 +69,14 @@ def _more_history(database: Database) -> None:
     )  # fmt: skip
 
     def edit(slug: str, change: InitiativeEdit, moment: datetime) -> None:
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             found = uow.initiatives.get(slug)
             assert found is not None
             edit_initiative(uow, slug, change, ADMIN, expected_version=found.version, now=moment)
             uow.commit()
 
     def plan(slug: str, stage: Stage, text: str, moment: datetime, *, rebaseline: bool) -> None:
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             found = uow.initiatives.get(slug)
             assert found is not None
             replan(
@@ -102,7 +102,7 @@ def _more_history(database: Database) -> None:
     plan(grown.slug, Stage.ADVISORY_OPINIONS, "februari 2027", _at(date(2026, 11, 3)),
          rebaseline=False)  # fmt: skip
     edit(private.slug, InitiativeEdit(is_public=False), _at(date(2025, 6, 2)))
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         create_initiative(
             uow,
             NewInitiative(

@@ -148,7 +148,7 @@ def _served(databases: Iterator[Database], *, seeded: bool = True) -> Iterator[S
     database = next(databases)
     migrate.upgrade(database.engine)
     if seeded:
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             seed(uow, SEED_DIR, actor="test", now=NOW)
             uow.commit()
     served = Served(database)

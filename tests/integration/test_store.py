@@ -98,7 +98,7 @@ def _initiative() -> Initiative:
 
 def test_an_initiative_round_trips(database: Database):
     original = _initiative()
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         uow.initiatives.add(original, now=NOW)
         uow.commit()
     with database.uow() as uow:
@@ -113,7 +113,7 @@ def test_an_initiative_round_trips(database: Database):
 
 def test_a_failed_unit_of_work_writes_nothing(database: Database):
     def add_then_fail() -> None:
-        with database.uow(write=True) as uow:
+        with database.uow() as uow:
             uow.initiatives.add(_initiative(), now=NOW)
             raise RuntimeError("boom")
 
@@ -125,7 +125,7 @@ def test_a_failed_unit_of_work_writes_nothing(database: Database):
 
 def _store_with_event(database: Database) -> None:
     initiative = _initiative()
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         uow.initiatives.add(initiative, now=NOW)
         uow.initiatives.append_event(
             initiative, Event("create", date(2026, 11, 23), NOW, "test", None, "drafting")
@@ -162,7 +162,7 @@ def test_the_latest_step_is_the_latest_date_of_a_workflow_step(database: Databas
         assert initiative is not None
         assert initiative.id is not None
         assert uow.initiatives.latest_step_on(initiative.id) is None
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         for name, on in [
             ("complete_drafting", date(2025, 3, 7)),  # logged first, happened later
             ("hold", date(2025, 3, 3)),
@@ -211,7 +211,7 @@ def test_seed_imports_the_annex_with_its_baseline(seeded: Database):
 
 def test_seed_twice_leaves_the_same_database(seeded: Database):
     before = _dump(seeded)
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         reports = seed(uow, SEED_DIR, actor="someone else", now=NOW + timedelta(days=1))
         uow.commit()
     assert [(len(r.created), len(r.unchanged), r.differing) for r in reports] == [(0, 11, [])]
@@ -224,7 +224,7 @@ def test_a_failed_seed_writes_nothing(database: Database, tmp_path):
         "Regelgeving - Voorontwerp van decreet X\n\n"
         "Indicatieve planning:\n\nLancering website: mei 2025\n"
     )
-    with pytest.raises(AnnexError, match="line 5"), database.uow(write=True) as uow:
+    with pytest.raises(AnnexError, match="line 5"), database.uow() as uow:
         seed(uow, tmp_path, actor="test", now=NOW)
     with database.engine.connect() as connection:
         assert connection.execute(select(InitiativeRow.id)).first() is None
@@ -236,7 +236,7 @@ def test_seed_of_a_changed_annex_keeps_the_baseline_and_reports_it(seeded: Datab
     (tmp_path / "annex.txt").write_text(
         text_.replace(": medio januari 2025", ": eind januari 2025")
     )
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         (report,) = seed(uow, tmp_path, actor="test", now=NOW)
         uow.commit()
     assert report.differing == ["decreet-klip-gipod-verordening"]
@@ -320,7 +320,7 @@ def test_the_generation_moves_with_each_committed_write_to_this_database_only(se
     second = _generation(seeded)
     assert second != first  # a commit here moves it...
     assert _on_a_loop(seeded) == second
-    with seeded.uow(write=True) as uow:
+    with seeded.uow() as uow:
         uow.feeds.add_token(name="never", entities=[], token_hash="0" * 64, now=NOW)
         uow.session.flush()
         uow.rollback()
@@ -465,7 +465,7 @@ def test_commits_are_announced_to_every_process_on_postgresql(seeded: Database):
         stack.callback(elsewhere.dispose)
         migrate.upgrade(elsewhere.engine)
         mine = seeded.announced_generation()
-        with elsewhere.uow(write=True) as uow:  # a count far beyond this schema's, announced
+        with elsewhere.uow() as uow:  # a count far beyond this schema's, announced
             uow.session.execute(text("UPDATE change_counter SET value = value + 1000"))
             uow.commit()
         token_for(elsewhere, "elsewhere", "viewer")

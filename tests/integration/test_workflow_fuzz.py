@@ -125,7 +125,7 @@ class WorkflowFuzz(RuleBasedStateMachine):
         self.touched = slug
         before = initiative_rows(self.database, self.ids[slug])
         try:
-            with self.database.uow(write=True) as uow:
+            with self.database.uow() as uow:
                 result = action(uow)
                 uow.commit()
         except TrackerError:
@@ -154,7 +154,7 @@ class WorkflowFuzz(RuleBasedStateMachine):
             plan=plan,
         )
         try:
-            with self.database.uow(write=True) as uow:
+            with self.database.uow() as uow:
                 initiative = create_initiative(uow, new, principal, now=self._now())
                 uow.commit()
         except TrackerError:

@@ -9,10 +9,11 @@ import pytest
 from tracker.domain.model import Event, Initiative, Kind, Milestone, Stage
 from tracker.domain.procedure import (
     EventRefused,
-    apply_step,
     check_date,
     replay,
 )
+from tracker.domain.windows import read_window
+from tracker.forecasting import forecast_rules
 from workflows.definitions import catalogue
 
 CALENDAR = catalogue().calendar()
@@ -73,17 +74,32 @@ def test_replay_of_a_log_with_hold_and_resume() -> None:
     }
 
 
-def test_apply_step_records_the_actual_and_the_held_stage() -> None:
+def test_a_step_records_the_actual_and_the_held_stage_and_moves_the_forecasts() -> None:
+    first = read_window("maart 2025")
     initiative = Initiative(
         "x", "X", Kind.ORDER, milestones={s: Milestone(s) for s in catalogue().stages}
     )
-    apply_step(initiative, "complete_drafting", "first_approval", date(2025, 3, 3), Stage.DRAFTING)
+    initiative.milestones[Stage.FIRST_APPROVAL].baseline = first
+    rules = forecast_rules(initiative)
+
+    def step(event: str, dest: str, day: date, completes: Stage | None) -> None:
+        initiative.record_step(event, dest, day, completes, rules=rules, today=day)
+
+    step("complete_drafting", "first_approval", date(2025, 3, 3), Stage.DRAFTING)
     assert (initiative.state, initiative.milestones[Stage.DRAFTING].actual) == (
         "first_approval",
         date(2025, 3, 3),
     )
-    apply_step(initiative, "hold", "on_hold", date(2025, 3, 10), None)
+    assert initiative.milestones[Stage.DRAFTING].forecast is None  # done
+    assert initiative.milestones[Stage.FIRST_APPROVAL].forecast is not None
+    step("hold", "on_hold", date(2025, 3, 10), None)
     assert (initiative.state, initiative.held_stage) == ("on_hold", Stage.FIRST_APPROVAL)
-    apply_step(initiative, "resume", "first_approval", date(2025, 4, 1), None)
+    step("resume", "first_approval", date(2025, 4, 1), None)
     assert (initiative.state, initiative.held_stage) == ("first_approval", None)
     assert initiative.milestones[Stage.FIRST_APPROVAL].actual is None
+    # resumed after the window planned for it: expected no earlier than the day it resumed
+    forecast = initiative.milestones[Stage.FIRST_APPROVAL].forecast
+    assert forecast is not None
+    assert forecast.latest is not None
+    assert first.latest is not None
+    assert forecast.latest >= date(2025, 4, 1) > first.latest

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracker.domain.forecast import ForecastRules
 
 
 class Kind(StrEnum):
@@ -133,6 +136,12 @@ class Finding:
 
 # Events the system records besides the workflow's steps: creation and metadata edits.
 SYSTEM_EVENTS = frozenset({"create", "edit"})  # tracker.domain.procedure names them
+HOLD, RESUME = "hold", "resume"  # the steps that put an initiative on hold and take it back
+
+# Findings that follow from the planned windows; checked again whenever those change.
+PLAN_FINDINGS = frozenset(
+    {FindingKind.STAGE_ORDER, FindingKind.TIGHT_SCHEDULE, FindingKind.DEADLINE_RISK}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +207,71 @@ class Initiative:
 
     def plans(self, stage: Stage) -> bool:
         return stage in self.milestones
+
+    # -- changes: each keeps the forecasts and plan findings consistent with what it changed ----
+    def record_step(
+        self,
+        event: str,
+        dest: str,
+        occurred_on: date,
+        completes: Stage | None,
+        *,
+        rules: ForecastRules,
+        today: date,
+    ) -> None:
+        """Move to `dest` by `event` (the workflow engine allowed it); the stage it `completes`
+        gets its actual date, and the forecasts follow."""
+        if event == HOLD:
+            self.held_stage = Stage(self.state)
+        elif event == RESUME:
+            self.held_stage = None
+        if completes is not None:
+            self.milestones[completes].actual = occurred_on
+        self.state = dest
+        self.refresh_forecast(rules, today)
+
+    def replan(
+        self, stage: Stage, window: Window, *, rebaseline: bool, rules: ForecastRules, today: date
+    ) -> None:
+        """Plan `stage` in `window` (a stage not planned yet joins the procedure); with
+        `rebaseline` its baseline moves too, and the plan findings are checked again."""
+        milestone = self.milestones.setdefault(stage, Milestone(stage))
+        milestone.plan = window
+        if rebaseline:
+            milestone.baseline = window
+            self.refresh_plan_findings(rules)
+        self.refresh_forecast(rules, today)
+
+    def edit(self, values: dict[str, Any], *, rules: ForecastRules, today: date) -> list[str]:
+        """Set the metadata `values` (names of EDITABLE); the names that changed. A change of
+        what the schedule depends on checks the plan again and moves the forecasts."""
+        changed = [name for name, value in values.items() if value != getattr(self, name)]
+        for name in changed:
+            setattr(self, name, values[name])
+        if {"legal_deadlines", "council_of_state_term", "entry_into_force"} & set(changed):
+            self.refresh_plan_findings(rules)
+            self.refresh_forecast(rules, today)
+        return changed
+
+    def refresh_forecast(self, rules: ForecastRules, today: date) -> bool:
+        """Every milestone's forecast as expected `today` (None once done); whether any moved."""
+        from tracker.domain.forecast import forecast  # it reads this module's types
+
+        expected = forecast(self, today, rules)
+        changed = False
+        for stage, milestone in self.milestones.items():
+            window = expected.get(stage)
+            if milestone.forecast != window:
+                milestone.forecast = window
+                changed = True
+        return changed
+
+    def refresh_plan_findings(self, rules: ForecastRules) -> None:
+        """Replace the findings that follow from the planned windows by a fresh check."""
+        from tracker.domain.schedule import check_plan  # it reads this module's types
+
+        kept = [f for f in self.findings if f.kind not in PLAN_FINDINGS]
+        self.findings = kept + check_plan(self, rules.procedure)
 
 
 # Metadata an edit may change, and how each is written in an edit's details (JSON).

@@ -12,9 +12,8 @@ from datetime import date
 from typing import Any
 
 from tracker.domain.calendar import FRIDAY, WorkingCalendar
-from tracker.domain.model import Event, Initiative, Stage
+from tracker.domain.model import HOLD, RESUME, Event, Stage
 
-HOLD, RESUME = "hold", "resume"
 CREATE, EDIT = "create", "edit"  # system events: not steps of the procedure
 
 
@@ -53,19 +52,6 @@ def check_date(
         if occurred_on.weekday() != FRIDAY:
             return [StepWarning("not_a_friday", {"occurred_on": occurred_on})]
     return []
-
-
-def apply_step(
-    initiative: Initiative, event: str, dest: str, occurred_on: date, completes: Stage | None
-) -> None:
-    """Move the initiative to `dest`; the stage the event `completes` gets its actual date."""
-    if event == HOLD:
-        initiative.held_stage = Stage(initiative.state)
-    elif event == RESUME:
-        initiative.held_stage = None
-    if completes is not None:
-        initiative.milestones[completes].actual = occurred_on
-    initiative.state = dest
 
 
 @dataclass(frozen=True, slots=True)

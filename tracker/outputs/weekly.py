@@ -18,7 +18,6 @@ from tracker.domain.status import Assessment, Status, assess
 from tracker.errors import InvalidQuery
 from tracker.forecasting import forecast_rules
 from tracker.messages import finding_message
-from tracker.plans import refresh_plan_findings
 from tracker.services.initiatives import visibility
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
@@ -271,7 +270,7 @@ def _as_of(
         logged, replans = events.get(snapshot.id, []), changes.get(snapshot.id, [])
         if not rewind(snapshot, logged, replans, moment, completed_by):
             continue
-        refresh_plan_findings(snapshot, cat)
+        snapshot.refresh_plan_findings(forecast_rules(snapshot, cat))
         last = max((entry.recorded_at for log in (logged, replans) for entry in log), default=None)
         s = found[snapshot.id] = _Stood(snapshot, logged, replans, last)
         if last is not None and last <= moment:

@@ -48,7 +48,7 @@ def catch_up_feeds(database: Database, now: datetime) -> int:
 
 
 def _store(database: Database, plans: dict[int, _Plan]) -> int:
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         uow.feeds.lock()
         current = uow.feeds.stale(list(plans))
         candidates = [i for i, plan in plans.items() if current.get(i) == plan.behind]

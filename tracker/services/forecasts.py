@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.clock import brussels_day
-from tracker.forecasting import refresh_forecast
+from tracker.forecasting import forecast_rules
 from tracker.services.feeds import sync_feed
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
@@ -28,7 +28,7 @@ def refresh_all(uow: UnitOfWork, now: datetime) -> Refreshed:
     initiatives = uow.initiatives.all(InitiativeFilter())
     moved = []
     for initiative in initiatives:
-        if refresh_forecast(initiative, brussels_day(now)):
+        if initiative.refresh_forecast(forecast_rules(initiative), brussels_day(now)):
             uow.initiatives.save_forecasts(initiative)
             moved.append(initiative.slug)
         sync_feed(uow, initiative, now)  # also the status shown in events may have changed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tracker.domain.access import Principal
 from tracker.domain.model import Event, PlanChange
 from tracker.services.initiatives import readable_initiative
-from tracker.store.uow import UnitOfWork
+from tracker.services.unit_of_work import UnitOfWork
 
 
 def history(uow: UnitOfWork, slug: str, principal: Principal) -> list[Event | PlanChange]:

@@ -11,7 +11,7 @@ from tracker.clock import brussels_day
 from tracker.domain.model import Event, Initiative
 from tracker.domain.procedure import CREATE
 from tracker.domain.slugs import make_slug
-from tracker.forecasting import refresh_forecast
+from tracker.forecasting import forecast_rules
 from tracker.services.feeds import sync_feed
 from tracker.store.uow import UnitOfWork
 
@@ -50,7 +50,7 @@ def import_annex(uow: UnitOfWork, annex: Annex, *, actor: str, now: datetime) ->
         if initiative.slug in taken:
             initiative.slug = make_slug(initiative.title, initiative.kind, taken)
         taken.add(initiative.slug)
-        refresh_forecast(initiative, brussels_day(now))
+        initiative.refresh_forecast(forecast_rules(initiative), brussels_day(now))
         uow.initiatives.add(initiative, now=now)
         uow.initiatives.append_event(
             initiative,

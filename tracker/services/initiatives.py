@@ -29,10 +29,10 @@ from tracker.errors import (
     Unauthenticated,
     out_of_bounds,
 )
-from tracker.forecasting import refresh_forecast
-from tracker.plans import asks_advice, build_milestones, refresh_plan_findings
+from tracker.forecasting import forecast_rules
+from tracker.plans import asks_advice, build_milestones
+from tracker.services.unit_of_work import UnitOfWork
 from tracker.store.repository import InitiativeFilter
-from tracker.store.uow import UnitOfWork
 from workflows.definitions import catalogue
 
 
@@ -216,7 +216,9 @@ def create_initiative(
     if principal.is_anonymous:
         raise Unauthenticated("writing needs an API token")
     _check_dates(new.legal_deadlines, new.plan)
-    if not principal.can_write({slugify(e) for e in new.entities}):
+    # By canonical names, as every later change is checked: an alias is its entity.
+    named = {slugify(catalogue().canonical_entity(e) or e) for e in new.entities}
+    if not principal.can_write(named):
         raise Forbidden(
             f"{principal.role} '{principal.name}' may only create initiatives of its entities"
         )
@@ -245,8 +247,9 @@ def create_initiative(
             new.kind, new.plan, asks_advice=asks_advice(new.advisory_bodies, cat), cat=cat
         ),
     )
-    refresh_plan_findings(initiative, cat)
-    refresh_forecast(initiative, brussels_day(now))
+    rules = forecast_rules(initiative, cat)
+    initiative.refresh_plan_findings(rules)
+    initiative.refresh_forecast(rules, brussels_day(now))
     uow.initiatives.add(initiative, now=now)
     uow.initiatives.append_event(
         initiative,
@@ -286,19 +289,10 @@ def edit_initiative(
         edit.entities = _canonical(uow, edit.entities, principal)
     if edit.title is not None:
         edit.title = _title(edit.title)
-    changed = []
-    for name in (
-        "title", "summary", "entities", "is_public", "council_of_state_term", "entry_into_force",
-    ):  # fmt: skip
-        value = getattr(edit, name)
-        if value is not None and value != getattr(initiative, name):
-            setattr(initiative, name, value)
-            changed.append(name)
-    if edit.legal_deadlines is not None and edit.legal_deadlines != initiative.legal_deadlines:
-        initiative.legal_deadlines = edit.legal_deadlines
-        changed.append("legal_deadlines")
-    if "council_of_state_term" in changed:
-        _check_term(initiative.council_of_state_term)
+    if edit.council_of_state_term is not None:
+        _check_term(edit.council_of_state_term)
+    values = {name: getattr(edit, name) for name in EDITABLE if getattr(edit, name) is not None}
+    changed = initiative.edit(values, rules=forecast_rules(initiative), today=brussels_day(now))
     if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
         raise Forbidden("an editor keeps at least one of its own entities on the initiative")
     # Co-owners: an editor of one owner may not take the initiative away from another (who
@@ -315,9 +309,6 @@ def edit_initiative(
         raise InvalidInput("title", "an initiative with this title exists already")
     if not changed:
         return initiative
-    if {"legal_deadlines", "council_of_state_term", "entry_into_force"} & set(changed):
-        refresh_plan_findings(initiative, catalogue())
-        refresh_forecast(initiative, brussels_day(now))
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_event(
         initiative,

@@ -11,10 +11,9 @@ from tracker.domain.bounds import OutOfBounds, window_within, within
 from tracker.domain.model import Initiative, Milestone, PlanChange, Span, Stage, Window
 from tracker.domain.windows import read_window
 from tracker.errors import Forbidden, InvalidInput, NotFound, Refused, out_of_bounds
-from tracker.forecasting import refresh_forecast
-from tracker.plans import refresh_plan_findings
+from tracker.forecasting import forecast_rules
 from tracker.services.initiatives import writable_initiative
-from tracker.store.uow import UnitOfWork
+from tracker.services.unit_of_work import UnitOfWork
 from workflows.definitions import catalogue
 from workflows.engine import engine_for
 
@@ -97,26 +96,26 @@ def replan(
         raise Refused(
             "stage_passed", state=initiative.state, allowed=allowed, params={"stage": stage_id}
         )
-    added = milestone is None
-    if milestone is None:  # an optional stage that becomes part of the procedure
-        milestone = initiative.milestones[stage] = Milestone(stage)
+    before = milestone or Milestone(stage)  # an optional stage joins the procedure
     change = PlanChange(
         stage=stage,
         recorded_at=now,
         actor=principal.name,
         reason=reason.strip(),
         rebaseline=rebaseline,
-        plan_before=milestone.plan,
+        plan_before=before.plan,
         plan_after=window,
-        baseline_before=milestone.baseline,
-        baseline_after=window if rebaseline else milestone.baseline,
-        added=added,
+        baseline_before=before.baseline,
+        baseline_after=window if rebaseline else before.baseline,
+        added=milestone is None,
     )
-    milestone.plan = window
-    if rebaseline:
-        milestone.baseline = window
-        refresh_plan_findings(initiative, catalogue())
-    refresh_forecast(initiative, brussels_day(now))
+    initiative.replan(
+        stage,
+        window,
+        rebaseline=rebaseline,
+        rules=forecast_rules(initiative),
+        today=brussels_day(now),
+    )
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_plan_change(initiative, change)
     return Replanned(initiative, change)

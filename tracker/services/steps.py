@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Concatenate, ParamSpec
 
 from tracker.clock import brussels_day
 from tracker.domain.access import Principal
@@ -14,17 +12,14 @@ from tracker.domain.model import Event, Initiative, Stage
 from tracker.domain.procedure import (
     EventRefused,
     StepWarning,
-    apply_step,
     check_date,
 )
 from tracker.errors import InvalidInput, Refused, out_of_bounds
-from tracker.forecasting import refresh_forecast
+from tracker.forecasting import forecast_rules
 from tracker.services.initiatives import readable_initiative, writable_initiative
-from tracker.store.uow import UnitOfWork
+from tracker.services.unit_of_work import UnitOfWork
 from workflows.definitions import EventDef, catalogue
 from workflows.engine import TransitionRefused, engine_for
-
-P = ParamSpec("P")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +71,7 @@ def allowed_transitions(
     return initiative, options(initiative)
 
 
-def decide_step(
+def record_event(
     uow: UnitOfWork,
     slug: str,
     *,
@@ -88,8 +83,8 @@ def decide_step(
     expected_version: int,
     now: datetime,
 ) -> RecordedStep:
-    """Apply one step through the initiative's shared workflow machine, or refuse it, writing
-    nothing: `store_step` writes it, in the same transaction or in a later one (see there)."""
+    """Apply one step through the initiative's shared workflow machine and write it (the new
+    state, the actual date of the completed stage and the event-log row), or refuse it."""
     initiative = writable_initiative(uow, slug, principal, expected_version)
     if not within(occurred_on):
         raise out_of_bounds("occurred_on", occurred_on)
@@ -129,36 +124,9 @@ def decide_step(
             allowed=engine.allowed_events(initiative),
             params={"event": event, **refused.params},
         ) from None
-    apply_step(initiative, event, dest, occurred_on, completes)
-    refresh_forecast(initiative, brussels_day(now))
+    rules, today = forecast_rules(initiative), brussels_day(now)
+    initiative.record_step(event, dest, occurred_on, completes, rules=rules, today=today)
     logged = Event(event, occurred_on, now, principal.name, from_state, dest, reference, note)
+    uow.initiatives.save(initiative, now=now)
+    uow.initiatives.append_event(initiative, logged)
     return RecordedStep(initiative, logged, completes, warnings)
-
-
-def store_step(uow: UnitOfWork, step: RecordedStep) -> None:
-    """Write a step `decide_step` worked out: the initiative (its version goes up by one) and the
-    event-log row.
-
-    In a later transaction than the one that decided it, the write happens only if the
-    initiative is still at the version it was decided on, else StaleVersion: every event and
-    re-plan raises the version, so an unchanged version means the step stands as decided.
-    """
-    uow.initiatives.save(step.initiative, now=step.event.recorded_at)
-    uow.initiatives.append_event(step.initiative, step.event)
-
-
-def _and_stored(
-    decide: Callable[Concatenate[UnitOfWork, P], RecordedStep],
-) -> Callable[Concatenate[UnitOfWork, P], RecordedStep]:
-    def record(uow: UnitOfWork, /, *args: P.args, **kwargs: P.kwargs) -> RecordedStep:
-        step = decide(uow, *args, **kwargs)
-        store_step(uow, step)
-        return step
-
-    return record
-
-
-# A step decided and written in the caller's transaction: the new state, the actual date of the
-# completed stage and the event-log row; a refused step changes nothing. The API decides first
-# and writes in the writers' turn instead (api.writes.run_write).
-record_event = _and_stored(decide_step)

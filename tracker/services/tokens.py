@@ -9,7 +9,7 @@ from datetime import datetime
 from tracker.domain.access import Principal, Role
 from tracker.domain.slugs import slugify
 from tracker.errors import InvalidInput, NotFound
-from tracker.store.uow import UnitOfWork
+from tracker.services.unit_of_work import UnitOfWork
 
 PREFIX = "wgp_"
 

@@ -27,6 +27,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from tracker.store.repository import id_chunks
 from tracker.store.tables import FeedEventRow, FeedTokenRow, InitiativeRow, core_table
+from tracker.store.transaction import Transaction
 
 
 class _Encoded(TypeDecorator[bytes]):
@@ -117,8 +118,13 @@ FEED_SYNC = 0x7767705F66656564  # "wgp_feed"
 
 
 class FeedRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
+
+    @property
+    def session(self) -> Session:
+        """The session to read from; the writes below write through `self._tx`."""
+        return self._tx.reading()
 
     def stored(self, initiative_ids: Sequence[int]) -> dict[int, dict[str, StoredEvent]]:
         """The stored events of these initiatives, by initiative and key (none: an empty dict)."""
@@ -146,17 +152,23 @@ class FeedRepository:
             for w in writes
             if not w.new
         ]
-        if added:
-            self.session.execute(insert(_EVENTS), added)
-        if changed:
-            self.session.execute(_UPDATE_EVENT, changed)
+
+        def write() -> None:
+            if added:
+                self._tx.session.execute(insert(_EVENTS), added)
+            if changed:
+                self._tx.session.execute(_UPDATE_EVENT, changed)
+
+        self._tx.write(write)
 
     def lock(self) -> None:
-        """Make concurrent syncs of stored events wait for each other until commit. A SQLite
-        writer holds the database's one write lock already; PostgreSQL needs a lock of its own,
-        or two syncs of one initiative would both number its events."""
-        if self.session.get_bind().dialect.name == "postgresql":
+        """Make concurrent syncs of stored events wait for each other until commit, or two syncs
+        of one initiative would both number its events: on SQLite, by reading and writing in
+        the writers' turn; PostgreSQL needs a lock of its own."""
+        if self._tx.dialect == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_SYNC})
+        else:
+            self._tx.take_turn()
 
     def stale(self, initiative_ids: Sequence[int] | None = None) -> dict[int, Behind]:
         """The initiatives (all, or of these) whose stored events show an older version than
@@ -178,13 +190,17 @@ class FeedRepository:
         """The stored events now show `version`. A plain UPDATE: through the ORM it would bump
         the initiative's version, which would make its If-Match fail for no change of the user's."""
         table = core_table(InitiativeRow)
-        self.session.execute(
+        synced = (
             update(table)
             .where(table.c.id == initiative_id)
             # Only when it moves: an UPDATE of nothing new would still count as a change.
             .where(or_(table.c.feed_version.is_(None), table.c.feed_version != version))
             .values(feed_version=version)
         )
+        self._tx.write(lambda: self._execute(synced))
+
+    def _execute(self, statement: Executable) -> None:
+        self._tx.session.execute(statement)
 
     def texts(
         self,
@@ -246,9 +262,8 @@ class FeedRepository:
 
     # -- feed tokens -----------------------------------------------------------------------------
     def add_token(self, *, name: str, entities: list[str], token_hash: str, now: datetime) -> None:
-        self.session.add(
-            FeedTokenRow(name=name, entities=entities, token_hash=token_hash, created_at=now)
-        )
+        row = FeedTokenRow(name=name, entities=entities, token_hash=token_hash, created_at=now)
+        self._tx.write(lambda: self._tx.session.add(row))
 
     def token_exists(self, name: str) -> bool:
         query = select(FeedTokenRow.id).where(FeedTokenRow.name == name)
@@ -263,12 +278,12 @@ class FeedRepository:
         return None if row is None else frozenset(row.entities)
 
     def revoke_token(self, name: str, *, now: datetime) -> bool:
-        row = self.session.scalar(
-            select(FeedTokenRow).where(FeedTokenRow.name == name, FeedTokenRow.revoked_at.is_(None))
-        )
-        if row is None:
+        """Revoke the feed token with this name; False if there is none (or it is revoked)."""
+        table = core_table(FeedTokenRow)
+        active = (table.c.name == name, table.c.revoked_at.is_(None))
+        if self.session.scalar(select(table.c.id).where(*active)) is None:
             return False
-        row.revoked_at = now
+        self._tx.write(lambda: self._execute(update(table).where(*active).values(revoked_at=now)))
         return True
 
     def initiative_ids(self, slugs: Sequence[str]) -> dict[str, int]:

@@ -65,6 +65,7 @@ from tracker.store.tables import (
     PlanChangeRow,
     core_table,
 )
+from tracker.store.transaction import Transaction
 
 _E = TypeVar("_E", bound=StrEnum)
 NAMES_LOCK = 0x5747_5000  # advisory lock key for choosing titles and slugs
@@ -257,11 +258,14 @@ def _escape_like(text: str) -> str:
 
 
 class InitiativeRepository:
-    def __init__(self, session: Session, *, locking: bool = True) -> None:
-        self.session = session
-        # Off while a unit of work reads first: a row lock would end with that reading.
-        self.locking = locking
+    def __init__(self, transaction: Transaction) -> None:
+        self._tx = transaction
         self._read_for_update: dict[int, _Columns] = {}
+
+    @property
+    def session(self) -> Session:
+        """The session to read from; the writes below write through `self._tx`."""
+        return self._tx.reading()
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, slug: str, *, for_update: bool = False) -> Initiative | None:
@@ -270,7 +274,7 @@ class InitiativeRepository:
         transaction ends."""
         if "\x00" in slug:  # no stored slug has one, and PostgreSQL refuses to compare it
             return None
-        by_slug = _READ_BY_SLUG_FOR_UPDATE if for_update and self.locking else _READ_BY_SLUG
+        by_slug = _READ_BY_SLUG_FOR_UPDATE if for_update else _READ_BY_SLUG
         # The row by its slug, then its children by its id: looking up the id first cost a
         # query of its own.
         rows = self.session.connection().execute(by_slug, {"slug": slug}).all()
@@ -438,26 +442,31 @@ class InitiativeRepository:
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, initiative: Initiative, *, now: datetime) -> None:
+        """Add a new initiative; its `id` is known once it is written (Transaction)."""
         columns = _Columns.of(initiative)
-        row = InitiativeRow(
-            slug=initiative.slug,
-            kind=initiative.kind.value,
-            policy_area=initiative.policy_area,
-            source=initiative.source,
-            created_at=now,
-            updated_at=now,
-            **columns.initiative,
-        )
-        row.entity_links = [
-            InitiativeEntityRow(entity=self._entity(name), position=i)
-            for i, name in enumerate(columns.entities)
-        ]
-        row.milestones = [MilestoneRow(**values) for values in columns.milestones.values()]
-        row.deadlines = [LegalDeadlineRow(**values) for values in columns.deadlines]
-        row.findings = [FindingRow(**values) for values in columns.findings]
-        self.session.add(row)
-        self.session.flush()
-        initiative.id = row.id
+
+        def write() -> None:
+            row = InitiativeRow(
+                slug=initiative.slug,
+                kind=initiative.kind.value,
+                policy_area=initiative.policy_area,
+                source=initiative.source,
+                created_at=now,
+                updated_at=now,
+                **columns.initiative,
+            )
+            row.entity_links = [
+                InitiativeEntityRow(entity=self._entity(name), position=i)
+                for i, name in enumerate(columns.entities)
+            ]
+            row.milestones = [MilestoneRow(**values) for values in columns.milestones.values()]
+            row.deadlines = [LegalDeadlineRow(**values) for values in columns.deadlines]
+            row.findings = [FindingRow(**values) for values in columns.findings]
+            self._tx.session.add(row)
+            self._tx.session.flush()
+            initiative.id = row.id
+
+        self._tx.write(write)
 
     def save(self, initiative: Initiative, *, now: datetime) -> None:
         """Write back an initiative read with `get(for_update=True)`: its version goes up by one
@@ -467,87 +476,99 @@ class InitiativeRepository:
         if before is None:
             raise LookupError(f"initiative {initiative.slug} was not read for update")
         after = _Columns.of(initiative)
-        connection = self.session.connection()
-        written = _updated(
-            connection,
-            _INITIATIVE,
-            {"id": initiative.id, "version": initiative.version},
-            {**after.initiative, "updated_at": now, "version": initiative.version + 1},
-        )
-        if written.rowcount != 1:
-            current = self.session.scalar(
-                select(_INITIATIVE.c.version).where(_INITIATIVE.c.id == initiative.id)
+        initiative_id, version = initiative.id, initiative.version
+
+        def write() -> None:
+            connection = self._tx.session.connection()
+            written = _updated(
+                connection,
+                _INITIATIVE,
+                {"id": initiative_id, "version": version},
+                {**after.initiative, "updated_at": now, "version": version + 1},
             )
-            raise StaleVersion(initiative.version, current or 0)
-        if after.entities != before.entities:
-            self._replace(InitiativeEntityRow, initiative.id, [
-                {"entity_id": self._entity(name).id, "position": i}
-                for i, name in enumerate(after.entities)
-            ])  # fmt: skip
-        for stage, values in after.milestones.items():
-            if stage not in before.milestones:
-                connection.execute(
-                    insert(_MILESTONES), [{**values, "initiative_id": initiative.id}]
+            if written.rowcount != 1:
+                current = connection.scalar(
+                    select(_INITIATIVE.c.version).where(_INITIATIVE.c.id == initiative_id)
                 )
-            elif values != before.milestones[stage]:
-                _updated(
-                    connection,
-                    _MILESTONES,
-                    {"initiative_id": initiative.id, "stage": stage},
-                    values,
-                )
-        if after.deadlines != before.deadlines:
-            self._replace(LegalDeadlineRow, initiative.id, after.deadlines)
-        if after.findings != before.findings:
-            self._replace(FindingRow, initiative.id, after.findings)
+                raise StaleVersion(version, current or 0)
+            if after.entities != before.entities:
+                self._replace(InitiativeEntityRow, initiative_id, [
+                    {"entity_id": self._entity(name).id, "position": i}
+                    for i, name in enumerate(after.entities)
+                ])  # fmt: skip
+            for stage, values in after.milestones.items():
+                if stage not in before.milestones:
+                    connection.execute(
+                        insert(_MILESTONES), [{**values, "initiative_id": initiative_id}]
+                    )
+                elif values != before.milestones[stage]:
+                    _updated(
+                        connection,
+                        _MILESTONES,
+                        {"initiative_id": initiative_id, "stage": stage},
+                        values,
+                    )
+            if after.deadlines != before.deadlines:
+                self._replace(LegalDeadlineRow, initiative_id, after.deadlines)
+            if after.findings != before.findings:
+                self._replace(FindingRow, initiative_id, after.findings)
+
+        self._tx.write(write)
         initiative.version += 1
         self._read_for_update[initiative.id] = after
 
     def _replace(
         self, row_type: type[Base], initiative_id: int, rows: list[dict[str, Any]]
     ) -> None:
-        """Replace an initiative's rows of a child table."""
+        """Replace an initiative's rows of a child table; in a write (Transaction)."""
         table = core_table(row_type)
-        self.session.execute(delete(table).where(table.c.initiative_id == initiative_id))
+        session = self._tx.session
+        session.execute(delete(table).where(table.c.initiative_id == initiative_id))
         if rows:
-            self.session.execute(
+            session.execute(
                 insert(table), [{**row, "initiative_id": initiative_id} for row in rows]
             )
 
     def save_forecasts(self, initiative: Initiative) -> None:
         """Write the milestones' forecasts only; the initiative's version stays as it is."""
-        rows = self.session.scalars(
-            select(MilestoneRow).where(MilestoneRow.initiative_id == initiative.id)
-        )
-        for row in rows:
-            milestone = initiative.milestones.get(Stage(row.stage))
-            if milestone is None:
-                continue
-            text, earliest, latest, alternatives = _window_columns(milestone.forecast)
-            row.forecast_text, row.forecast_earliest = text, earliest
-            row.forecast_latest, row.forecast_alternatives = latest, alternatives
-        self.session.flush()
+
+        def write() -> None:
+            session = self._tx.session
+            rows = session.scalars(
+                select(MilestoneRow).where(MilestoneRow.initiative_id == initiative.id)
+            )
+            for row in rows:
+                milestone = initiative.milestones.get(Stage(row.stage))
+                if milestone is None:
+                    continue
+                text, earliest, latest, alternatives = _window_columns(milestone.forecast)
+                row.forecast_text, row.forecast_earliest = text, earliest
+                row.forecast_latest, row.forecast_alternatives = latest, alternatives
+            session.flush()
+
+        self._tx.write(write)
 
     def append_plan_change(self, initiative: Initiative, change: PlanChange) -> None:
-        assert initiative.id is not None, "add the initiative first"
-        self.session.execute(  # a Core insert, as append_event
-            insert(core_table(PlanChangeRow)),
-            [
-                {
-                    "initiative_id": initiative.id,
-                    "stage": change.stage.value,
-                    "recorded_at": change.recorded_at,
-                    "actor": change.actor,
-                    "reason": change.reason,
-                    "rebaseline": change.rebaseline,
-                    "before": {
-                        **_plan_json(change.plan_before, change.baseline_before),
-                        "planned": not change.added,
-                    },
-                    "after": _plan_json(change.plan_after, change.baseline_after),
-                }
-            ],
-        )
+        values = {
+            "stage": change.stage.value,
+            "recorded_at": change.recorded_at,
+            "actor": change.actor,
+            "reason": change.reason,
+            "rebaseline": change.rebaseline,
+            "before": {
+                **_plan_json(change.plan_before, change.baseline_before),
+                "planned": not change.added,
+            },
+            "after": _plan_json(change.plan_after, change.baseline_after),
+        }
+
+        def write() -> None:
+            assert initiative.id is not None, "add the initiative first"
+            self._tx.session.execute(  # a Core insert, as append_event
+                insert(core_table(PlanChangeRow)), [{"initiative_id": initiative.id, **values}]
+            )
+
+        self._tx.write(write)
 
     def plan_changes(self, slug: str) -> list[PlanChange]:
         ids = self._ids_by_slug(slug)
@@ -575,28 +596,30 @@ class InitiativeRepository:
             yield from connection.execute(log, {"ids": chunk})
 
     def append_event(self, initiative: Initiative, event: Event) -> None:
-        assert initiative.id is not None, "add the initiative first"
-        # A Core insert: the ORM's flush of one new row cost a step more than the row itself.
-        self.session.connection().execute(
-            _APPEND_EVENT,
-            {
-                "initiative_id": initiative.id,
-                **{name: getattr(event, name) for name in _EVENT_COLUMNS},
-            },
-        )
+        values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+
+        def write() -> None:
+            assert initiative.id is not None, "add the initiative first"
+            # A Core insert: the ORM's flush of one new row cost a step more than the row itself.
+            self._tx.session.connection().execute(
+                _APPEND_EVENT, {"initiative_id": initiative.id, **values}
+            )
+
+        self._tx.write(write)
 
     def _entity(self, name: str) -> EntityRow:
+        """The entity's row, added if absent; in a write (Transaction)."""
         # Insert-if-absent in one statement: two transactions naming a new entity at once
         # both succeed (the second waits for the first) instead of one failing on the key.
         slug = slugify(name)
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(
+        session = self._tx.session
+        insert = postgresql_insert if self._tx.dialect == "postgresql" else sqlite_insert
+        session.execute(
             insert(EntityRow)
             .values(slug=slug, name=name)
             .on_conflict_do_nothing(index_elements=["slug"])
         )
-        row = self.session.scalar(select(EntityRow).where(EntityRow.slug == slug))
+        row = session.scalar(select(EntityRow).where(EntityRow.slug == slug))
         assert row is not None
         return row
 
@@ -606,9 +629,12 @@ class InitiativeRepository:
         return {slug: name for slug, name in self.session.execute(query)}  # noqa: C416 (Row)
 
     def lock_names(self) -> None:
-        """Serialise the choice of new titles and slugs (PostgreSQL; SQLite writers are serial)."""
-        if self.session.get_bind().dialect.name == "postgresql":
+        """Serialise the choice of new titles and slugs: a title or slug read as free must
+        still be free when it is written."""
+        if self._tx.dialect == "postgresql":
             self.session.execute(select(func.pg_advisory_xact_lock(NAMES_LOCK)))
+        else:
+            self._tx.take_turn()
 
 
 def _finding_values(findings: list[Finding]) -> list[dict[str, Any]]:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from types import TracebackType
-from typing import TypeVar
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from tracker.store.access import IdempotencyRepository, TokenRepository
 from tracker.store.feeds import FeedRepository
 from tracker.store.generations import ChangeCounterWatcher, DataVersionWatcher
 from tracker.store.group_commit import GroupCommit
 from tracker.store.repository import InitiativeRepository
+from tracker.store.transaction import Transaction
 from tracker.store.writer_gate import WriterGate
-
-T = TypeVar("T")
 
 
 class Database:
@@ -42,15 +38,16 @@ class Database:
         # Called after each commit of a write unit of work, in the committing thread.
         self.after_write: list[Callable[[], None]] = []
 
-    def uow(self, *, write: bool = False, read_first: bool = False) -> UnitOfWork:
-        """A unit of work; `write` ones wait for the writers' turn, at once or, `read_first`,
-        in `write_in_turn`."""
-        if not write:
-            return UnitOfWork(Session(self.engine, expire_on_commit=False), self)
-        session = Session(self.engine if read_first else self.writer, expire_on_commit=False)
-        return UnitOfWork(
-            session, self, write=True, gate=self._gate, group=self._group, read_first=read_first
+    def uow(self) -> UnitOfWork:
+        """A unit of work; it writes when it commits (see Transaction)."""
+        transaction = Transaction(
+            self.engine,
+            writer=self.writer,
+            gate=self._gate,
+            group=self._group,
+            committed=self.committed,
         )
+        return UnitOfWork(transaction, self)
 
     def generation(self) -> str | None:
         """A value that differs whenever a commit may have changed what a transaction that
@@ -96,97 +93,35 @@ class Database:
 
 
 class UnitOfWork:
-    def __init__(
-        self,
-        session: Session,
-        database: Database,
-        *,
-        write: bool = False,
-        gate: WriterGate | None = None,
-        group: GroupCommit | None = None,
-        read_first: bool = False,
-    ) -> None:
-        self.session = session
-        self._write = write
-        self._gate = gate
-        self._group = group
+    """One transaction over the repositories: `with database.uow() as uow: ...; uow.commit()`.
+    Leaving it without commit writes nothing."""
+
+    def __init__(self, transaction: Transaction, database: Database) -> None:
+        self._transaction = transaction
         self._database = database
-        self._read_first = read_first
-        self._in_turn = False
-        self._holds_gate = False
-        self.initiatives = InitiativeRepository(session, locking=not read_first)
-        self.tokens = TokenRepository(session)
-        self.idempotency = IdempotencyRepository(session)
-        self.feeds = FeedRepository(session)
+        self.session = transaction.session
+        self.initiatives = InitiativeRepository(transaction)
+        self.tokens = TokenRepository(transaction)
+        self.idempotency = IdempotencyRepository(transaction)
+        self.feeds = FeedRepository(transaction)
 
     def __enter__(self) -> UnitOfWork:
-        if self._write and not self._read_first and self._gate is not None:
-            self._gate.__enter__()
-            self._holds_gate = True
         return self
 
-    def write_in_turn(self, work: Callable[[UnitOfWork], T]) -> T:
-        """End the reading of a `read_first` unit of work, then run `work(self)` in the writers'
-        turn, in one new transaction, which sees what others committed in between, and commit
-        it (`work` does not); `work`'s value.
-
-        SQLite lets one writer in at a time, and a change that reads and checks in its turn
-        keeps all the others waiting meanwhile (measured under the bench's load: a step took
-        1.8 ms of CPU in its turn, 1.0 ms when it decided first). Read first, then write only
-        what still holds: InitiativeRepository.save checks the version, which every change
-        raises. On a SQLite file, the changes of this process's threads that wait for the turn
-        at the same time are committed together (GroupCommit).
-        """
-        if not self._read_first or self._in_turn:
-            raise RuntimeError("write_in_turn: once, in a unit of work that reads first")
-        self.session.rollback()
-        self.initiatives.locking = True
-        self._in_turn = True
-        if self._group is not None:
-            return self._group.run(lambda connection: self._in_savepoint(work, connection))
-        # PostgreSQL, or SQLite in memory: no writers' turn to wait for
-        self.session.bind = self._database.writer
-        value = work(self)
-        self.commit()
-        return value
-
-    def _in_savepoint(self, work: Callable[[UnitOfWork], T], connection: Connection) -> T:
-        """`work` on a batch's connection (GroupCommit), in the savepoint the batch began for
-        it and releases or rolls back."""
-        self.session.bind = connection
-        self.session.join_transaction_mode = "rollback_only"  # the batch's savepoint is its own
-        try:
-            value = work(self)
-            self.session.flush()
-        finally:
-            self.session.close()
-            self.session.bind = self._database.writer  # the connection goes back to the pool
-        return value
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            if exc_type is not None:
-                self.session.rollback()
-            self.session.close()
-        finally:
-            if self._holds_gate and self._gate is not None:
-                self._gate.__exit__()
-                self._holds_gate = False
+    def __exit__(self, *_: object) -> None:
+        self._transaction.close()
 
     def generation(self) -> str | None:
         """Database.generation; call it before anything else of the transaction, so that what
         is read afterwards is at least as new."""
         return self._database.generation()
 
+    def take_turn(self) -> None:
+        """Decide the rest in the writers' turn (see Transaction.take_turn)."""
+        self._transaction.take_turn()
+
     def commit(self) -> None:
-        self.session.commit()
-        if self._write:
-            self._database.committed()
+        self._transaction.commit()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self._transaction.rollback()
