@@ -8,6 +8,7 @@ With TRACKER_REQUIRE_POSTGRES=1 (as in .ci/run) a missing or unreachable server 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
@@ -69,9 +71,17 @@ def clock_env() -> dict[str, str]:
     sitecustomize (tests/clock) starts it at this instant, ticking, so that a server or command
     a test starts agrees on the day with the test."""
     paths = [str(CLOCK_FOLDER), *filter(None, [os.environ.get("PYTHONPATH")])]
-    # Read to hand on, not to decide what to expect: the child keeps the test's day.
+    # Read to hand on, not to decide what to expect: the child keeps the test's day. With the
+    # real time of that reading the child counts on from it, not from its own start-up: else
+    # processes started together run seconds apart (what each spent starting).
     moment = datetime.now(UTC)
-    return {"PYTHONPATH": os.pathsep.join(paths), "TRACKER_TEST_NOW": moment.isoformat()}
+    hatch = time_machine.escape_hatch
+    real = hatch.time.time() if hatch.is_travelling() else time.time()
+    return {
+        "PYTHONPATH": os.pathsep.join(paths),
+        "TRACKER_TEST_NOW": moment.isoformat(),
+        "TRACKER_TEST_NOW_AT": repr(real),
+    }
 
 
 def _sqlite(tmp_path: Path) -> Iterator[Database]:
@@ -123,7 +133,7 @@ def seeded(database: Database) -> Database:
     """The seed annex imported."""
     from tracker.services.importing import seed
 
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         seed(uow, SEED_DIR, actor="test", now=NOW)
         uow.commit()
     return database
@@ -136,7 +146,7 @@ def token_for(
     from tracker.domain.access import Role
     from tracker.services.tokens import create_token
 
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         token = create_token(uow, name=name, role=Role(role), entities=list(entities), now=NOW)
         uow.commit()
     return {"Authorization": f"Bearer {token}"}
@@ -150,7 +160,7 @@ def record_step(
     from tracker.domain.access import Principal, Role
     from tracker.services.steps import record_event
 
-    with database.uow(write=True) as uow:
+    with database.uow() as uow:
         done = record_event(
             uow, slug, event=event, occurred_on=NOW.date(), reference=None, note=note,
             principal=Principal(actor, Role.COORDINATOR), expected_version=version, now=NOW,
