@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from tracker.domain.calendar import ParliamentCalendar
-from tracker.domain.model import Initiative, Span, Stage, Terminal, Window
-from tracker.domain.schedule import ENTRY_INTO_FORCE_DELAY, ProcedureRules
+from tracker.domain.model import Finding, Initiative, Span, Stage, Terminal, Window
+from tracker.domain.schedule import ENTRY_INTO_FORCE_DELAY, ProcedureRules, check_plan
 
 CLOSED = frozenset({Terminal.PUBLISHED.value, Terminal.WITHDRAWN.value})
 
@@ -32,6 +32,14 @@ class ForecastRules:
         if stage is Stage.PARLIAMENT:
             day = self.parliament.plenary_on_or_after(day)
         return day
+
+    def expected(self, initiative: Initiative, today: date) -> dict[Stage, Window]:
+        """forecast() under these rules (Initiative.refresh_forecast)."""
+        return forecast(initiative, today, self)
+
+    def plan_findings(self, initiative: Initiative) -> list[Finding]:
+        """The checks of the planned windows (Initiative.refresh_plan_findings)."""
+        return check_plan(initiative, self.procedure)
 
     def on_or_before(self, stage: Stage, day: date) -> date:
         if stage in self.procedure.government_decisions:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from tracker.domain.forecast import ForecastRules
+from typing import Any, Protocol
 
 
 class Kind(StrEnum):
@@ -179,6 +176,19 @@ class PlanChange:
     added: bool = False  # the stage joined the procedure with this change (an optional stage)
 
 
+class Rules(Protocol):
+    """What an initiative needs of the procedure's rules to keep its forecasts and findings
+    (tracker.domain.forecast.ForecastRules, for its Council of State term)."""
+
+    def expected(self, initiative: Initiative, today: date) -> dict[Stage, Window]:
+        """Each open stage's forecast window, as expected `today`."""
+        ...
+
+    def plan_findings(self, initiative: Initiative) -> list[Finding]:
+        """The findings of a check of the planned windows."""
+        ...
+
+
 @dataclass(slots=True)
 class Initiative:
     slug: str
@@ -216,7 +226,7 @@ class Initiative:
         occurred_on: date,
         completes: Stage | None,
         *,
-        rules: ForecastRules,
+        rules: Rules,
         today: date,
     ) -> None:
         """Move to `dest` by `event` (the workflow engine allowed it); the stage it `completes`
@@ -231,7 +241,7 @@ class Initiative:
         self.refresh_forecast(rules, today)
 
     def replan(
-        self, stage: Stage, window: Window, *, rebaseline: bool, rules: ForecastRules, today: date
+        self, stage: Stage, window: Window, *, rebaseline: bool, rules: Rules, today: date
     ) -> None:
         """Plan `stage` in `window` (a stage not planned yet joins the procedure); with
         `rebaseline` its baseline moves too, and the plan findings are checked again."""
@@ -242,7 +252,7 @@ class Initiative:
             self.refresh_plan_findings(rules)
         self.refresh_forecast(rules, today)
 
-    def edit(self, values: dict[str, Any], *, rules: ForecastRules, today: date) -> list[str]:
+    def edit(self, values: dict[str, Any], *, rules: Rules, today: date) -> list[str]:
         """Set the metadata `values` (names of EDITABLE); the names that changed. A change of
         what the schedule depends on checks the plan again and moves the forecasts."""
         changed = [name for name, value in values.items() if value != getattr(self, name)]
@@ -253,11 +263,9 @@ class Initiative:
             self.refresh_forecast(rules, today)
         return changed
 
-    def refresh_forecast(self, rules: ForecastRules, today: date) -> bool:
+    def refresh_forecast(self, rules: Rules, today: date) -> bool:
         """Every milestone's forecast as expected `today` (None once done); whether any moved."""
-        from tracker.domain.forecast import forecast  # it reads this module's types
-
-        expected = forecast(self, today, rules)
+        expected = rules.expected(self, today)
         changed = False
         for stage, milestone in self.milestones.items():
             window = expected.get(stage)
@@ -266,12 +274,10 @@ class Initiative:
                 changed = True
         return changed
 
-    def refresh_plan_findings(self, rules: ForecastRules) -> None:
+    def refresh_plan_findings(self, rules: Rules) -> None:
         """Replace the findings that follow from the planned windows by a fresh check."""
-        from tracker.domain.schedule import check_plan  # it reads this module's types
-
         kept = [f for f in self.findings if f.kind not in PLAN_FINDINGS]
-        self.findings = kept + check_plan(self, rules.procedure)
+        self.findings = kept + rules.plan_findings(self)
 
 
 # Metadata an edit may change, and how each is written in an edit's details (JSON).
