@@ -33,9 +33,9 @@ from api.reports import ReportController
 from api.schemas import Health
 from api.workflows import WorkflowController
 from tracker.outputs.templating import environment
-from tracker.outputs.weekly import ReportMemo
 from tracker.services.feed_keeper import FeedKeeper
 from tracker.services.report_warmer import ReportWarmer
+from tracker.services.weekly_report import ReportMemo
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database

@@ -17,8 +17,8 @@ from api.problems import PreconditionRequired
 from tracker.domain.access import ANONYMOUS, Principal
 from tracker.errors import Unauthenticated
 from tracker.i18n import language
-from tracker.outputs.weekly import ReportMemo
 from tracker.services.tokens import authenticate
+from tracker.services.weekly_report import ReportMemo
 from tracker.store.uow import Database, UnitOfWork
 
 ETAG = re.compile(r'^\s*"(\d{1,18})"\s*$')

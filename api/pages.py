@@ -38,7 +38,6 @@ from tracker.outputs.page_text import TEXT
 from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
 from tracker.outputs.render import TEXT as REPORT_TEXT
 from tracker.outputs.timeline import STATUS_SHAPES
-from tracker.outputs.weekly import ReportMemo, weekly_report
 from tracker.services.history import history
 from tracker.services.initiatives import (
     find_initiatives,
@@ -48,6 +47,7 @@ from tracker.services.initiatives import (
 )
 from tracker.services.steps import options, record_event
 from tracker.services.tokens import authenticate
+from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
 from tracker.views import STATUS_LABELS, STATUS_ORDER, initiative_view

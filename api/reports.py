@@ -16,7 +16,8 @@ from api.problems import READ_PROBLEMS
 from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.outputs.render import MEDIA_TYPES, render_parts
-from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
+from tracker.outputs.weekly import WeeklyReport
+from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.uow import UnitOfWork
 from tracker.weeks import moment_parameter, week_parameter
 

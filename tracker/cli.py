@@ -22,11 +22,11 @@ from tracker.i18n import LANGUAGES
 from tracker.messages import finding_message
 from tracker.outputs.ical import base_url
 from tracker.outputs.render import FORMATS, render_parts
-from tracker.outputs.weekly import weekly_report
 from tracker.services.feeds import create_feed_token, revoke_feed_token
 from tracker.services.forecasts import refresh_all
 from tracker.services.importing import seed
 from tracker.services.tokens import create_token, revoke_token
+from tracker.services.weekly_report import weekly_report
 from tracker.store import backup as backups
 from tracker.store import migrate
 from tracker.store.backup import BackupError

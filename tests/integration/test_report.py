@@ -43,11 +43,12 @@ from tracker.cli import main
 from tracker.domain.access import Principal, Role
 from tracker.outputs import render as render_module
 from tracker.outputs.render import FORMATS, render, render_parts
-from tracker.outputs.weekly import ReportMemo, WeeklyReport, weekly_report
+from tracker.outputs.weekly import WeeklyReport
 from tracker.services.importing import seed
 from tracker.services.initiatives import InitiativeEdit, edit_initiative
 from tracker.services.planning import replan, window_from
 from tracker.services.steps import record_event
+from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.uow import Database

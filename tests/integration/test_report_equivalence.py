@@ -29,7 +29,6 @@ from tracker.domain.access import ANONYMOUS, Principal, Role
 from tracker.domain.model import Kind, LegalDeadline, Stage
 from tracker.domain.slugs import slugify
 from tracker.outputs.render import FORMATS, render
-from tracker.outputs.weekly import ReportMemo, weekly_report
 from tracker.services.initiatives import (
     InitiativeEdit,
     NewInitiative,
@@ -37,6 +36,7 @@ from tracker.services.initiatives import (
     edit_initiative,
 )
 from tracker.services.planning import replan, window_from
+from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.repository import InitiativeFilter

@@ -12,8 +12,8 @@ from tests.conftest import NOW
 from tracker.clock import brussels_day
 from tracker.domain.access import ANONYMOUS
 from tracker.outputs.render import render
-from tracker.outputs.weekly import ReportMemo, weekly_report
 from tracker.services.report_warmer import ReportWarmer, next_warm_up
+from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.uow import Database
 from tracker.weeks import IsoWeek
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from tracker.clock import BRUSSELS, brussels_day, utc_now
 from tracker.domain.access import Principal, Role
-from tracker.outputs.weekly import ReportMemo, weekly_report
+from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.uow import Database
 from tracker.weeks import IsoWeek
 
