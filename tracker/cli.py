@@ -323,16 +323,8 @@ def _serve(args: argparse.Namespace) -> None:
         f"Wetgevingsplanner on http://{args.host}:{args.port}/ "
         f"(API: http://{args.host}:{args.port}/api/initiatives, docs: /schema)"
     )
-    settings = ServerSettings(
-        "api.app:create_app",
-        args.host,
-        args.port,
-        args.workers,
-        # Private feed addresses carry their secret in the path.
-        access_filters=("api.logs.RedactFeedTokens",),
-    )
     try:
-        serve(settings)
+        serve(ServerSettings("api.app:create_app", args.host, args.port, args.workers))
     except ServeError as exc:
         raise CommandError(str(exc)) from None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import importlib
-import logging
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -31,15 +30,12 @@ TRUSTED_PROXIES = "127.0.0.1"
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
-    """What every worker is started with: an app factory named as `module:function`, and the
-    logging filters (as `module.Class`) that every access line passes, such as the app's
-    redaction of secrets in paths."""
+    """What every worker is started with: an app factory named as `module:function`."""
 
     app: str
     host: str
     port: int
     workers: int = 1
-    access_filters: tuple[str, ...] = ()
     log_level: str = "info"
 
 
@@ -90,25 +86,11 @@ def _app_in_worker(target: str) -> Any:
     return wrap_asgi_with_proxy_headers(app, TRUSTED_PROXIES)
 
 
-class PlainAccessLine(logging.Filter):
-    """granian hands an access line to logging as a format and a mapping of its fields; filters
-    written for plain records (the app's redaction of secret paths) read the message and
-    positional arguments only, so the line is written out before they see it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = record.getMessage()
-        record.args = ()
-        return True
-
-
 def _logging(settings: ServerSettings) -> dict[str, Any]:
-    """granian's logging, the access lines through `settings.access_filters`, and the app's own
-    loggers (tracker.*: the feed keeper, the report warmer) beside granian's at the server's
-    level: without it only their warnings reached the log, unformatted."""
+    """granian's logging, and the app's own loggers (tracker.*: the feed keeper, the report
+    warmer) beside granian's at the server's level: without it only their warnings reached the
+    log, unformatted. The app redacts what it must itself (api.logs), the access lines too."""
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    names = [f"{__name__}.PlainAccessLine", *settings.access_filters]
-    config["filters"] = {f"access{i}": {"()": name} for i, name in enumerate(names)}
-    config["loggers"]["granian.access"]["filters"] = list(config["filters"])
     config["loggers"]["tracker"] = {
         "handlers": ["console"], "level": settings.log_level.upper(), "propagate": False,
     }  # fmt: skip

@@ -37,8 +37,9 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import ExitStack
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -46,13 +47,13 @@ from typing import Any
 
 import httpx
 import pytest
+from granian.log import DEFAULT_ACCESSLOG_FMT, log_request_builder
 from ical.calendar_stream import IcsCalendarStream
 from litestar.testing import TestClient
 from sqlalchemy import inspect, update
 from sqlalchemy import text as sql
 
 from api.app import create_app
-from api.logs import RedactFeedTokens
 from tests.conftest import (
     BACKENDS,
     NOW,
@@ -1111,48 +1112,64 @@ def test_unknown_names_and_bad_filters_are_short_text_errors(client):
 
 
 def test_feed_tokens_are_redacted_from_access_log_records():
-    token = "wgf_" + "s3cr3t-T0ken_" * 3
-    record = logging.LogRecord(
-        "uvicorn.access",
-        logging.INFO,
-        __file__,
-        1,
-        '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:50000", "GET", f"/calendars/private/{token}/programme.ics?lang=en", "1.1", 200),
-        None,
-    )
-    assert RedactFeedTokens().filter(record) is True
-    message = record.getMessage()
-    assert token not in message
-    assert message == (
-        '127.0.0.1:50000 - "GET /calendars/private/***/programme.ics?lang=en HTTP/1.1" 200'
-    )
-    plain = logging.LogRecord(
-        "api",
-        logging.INFO,
-        __file__,
-        1,
-        f"fetched /calendars/private/{token}/stages/x.ics",
-        (),
-        None,
-    )
-    RedactFeedTokens().filter(plain)
-    assert plain.getMessage() == "fetched /calendars/private/***/stages/x.ics"
-    public = logging.LogRecord(
-        "uvicorn.access",
-        logging.INFO,
-        __file__,
-        1,
-        '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:50000", "GET", "/calendars/programme.ics", "1.1", 200),
-        None,
-    )
-    RedactFeedTokens().filter(public)
-    assert public.getMessage() == '127.0.0.1:50000 - "GET /calendars/programme.ics HTTP/1.1" 200'
+    """The access lines as granian logs them (granian.log): on `granian.access`, its format
+    with the request's fields as a mapping. The app's filter, which create_app installs,
+    redacts them before any handler sees them: the line and every field."""
     database = Database(make_engine("sqlite://"))
     create_app(database)
     database.dispose()
-    assert any(isinstance(f, RedactFeedTokens) for f in logging.getLogger("uvicorn.access").filters)
+    token = "wgf_" + "s3cr3t-T0ken_" * 3
+    requests = [
+        ("GET", f"/calendars/private/{token}/programme.ics", "lang=en"),
+        ("HEAD", f"/calendars/private/{token}/entities/vvsg.ics", ""),
+        ("GET", "/calendars/private/niet-meer-geldig/programme.ics", ""),
+        ("GET", "/signin", f"next=%2Fcalendars%2Fprivate%2F{token}%2Fprogramme.ics"),
+        ("GET", "/calendars/programme.ics", ""),
+    ]
+    access_line = log_request_builder(DEFAULT_ACCESSLOG_FMT)
+    with _records("granian.access") as records:
+        for method, path, query in requests:
+            fields = {"addr_remote": "127.0.0.1", "path": path, "qs": query, "method": method,
+                      "scheme": "http", "protocol": "HTTP/1.1"}  # fmt: skip
+            access_line(NOW.timestamp(), time.perf_counter(), fields, 200)
+    assert len(records) == len(requests)
+    for record in records:
+        assert isinstance(record.args, Mapping), record.args  # the shape the filter must read
+        assert token not in record.getMessage()
+        assert token.removeprefix("wgf_") not in repr(record.args)
+    lines = [re.sub(r"^\[[^]]+\] | [\d.]+$", "", r.getMessage()) for r in records]
+    assert lines == [
+        '127.0.0.1 - "GET /calendars/private/***/programme.ics HTTP/1.1" 200',
+        '127.0.0.1 - "HEAD /calendars/private/***/entities/vvsg.ics HTTP/1.1" 200',
+        '127.0.0.1 - "GET /calendars/private/***/programme.ics HTTP/1.1" 200',
+        '127.0.0.1 - "GET /signin HTTP/1.1" 200',
+        '127.0.0.1 - "GET /calendars/programme.ics HTTP/1.1" 200',
+    ]
+    assert [r.args["query_string"] for r in records] == [
+        "lang=en", "", "", "next=%2Fcalendars%2Fprivate%2Fwgf_***%2Fprogramme.ics", "",
+    ]  # fmt: skip
+    # The app's own loggers, with positional arguments or none.
+    with _records("api") as records:
+        logging.getLogger("api").warning("fetched /calendars/private/%s/stages/x.ics", token)
+        logging.getLogger("api").warning(f"fetched /calendars/private/{token}/stages/x.ics")
+    assert [r.getMessage() for r in records] == ["fetched /calendars/private/***/stages/x.ics"] * 2
+
+
+@contextmanager
+def _records(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The records that `name` hands its handlers meanwhile, at INFO and above."""
+    logger = logging.getLogger(name)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
