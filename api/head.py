@@ -8,7 +8,7 @@ Content-Length stays that of the GET's content, as RFC 9110 (8.6) allows.
 
 from __future__ import annotations
 
-from litestar.enums import HttpMethod, ScopeType
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -17,7 +17,9 @@ def head_as_get(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP or scope["method"] != "HEAD":
             await app(scope, receive, send)
             return
-        scope["method"] = HttpMethod.GET
+        # The server's scope stays as it came: granian reads its method for the access line
+        # after the app has answered, and the request was a HEAD.
+        as_get: Scope = {**scope, "method": "GET"}
         done = False
 
         async def headers_only(message: Message) -> None:
@@ -29,6 +31,6 @@ def head_as_get(app: ASGIApp) -> ASGIApp:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await app(scope, receive, headers_only)
+        await app(as_get, receive, headers_only)
 
     return handler

@@ -1205,6 +1205,9 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
             assert answer.status_code == 200
             assert answer.headers["content-type"] == CALENDAR
             assert answer.content.count(b"BEGIN:VEVENT") == 60
+            head = http.head(f"/calendars/private/{token}/programme.ics?lang=en")
+            assert (head.status_code, head.content) == (200, b"")
+            assert head.headers["content-length"] == str(len(answer.content))
             assert http.get(f"/calendars/private/{token}/entities/vvsg.ics").status_code == 200
             tracker("feed-token", "revoke", "redactie")
             gone = http.get(f"/calendars/private/{token}/programme.ics")
@@ -1213,5 +1216,7 @@ def test_a_real_server_never_logs_a_feed_token(backend, tmp_path):
         logged = served.log.read_text(errors="replace")
         assert token not in logged
         assert token.removeprefix("wgf_") not in logged
-        assert logged.count("/calendars/private/***/programme.ics") >= 2, logged
+        assert logged.count("/calendars/private/***/programme.ics") >= 3, logged
         assert "/calendars/private/***/entities/vvsg.ics" in logged, logged
+        # The HEAD is logged as one, though the app answered it as a GET (api.head).
+        assert '"HEAD /calendars/private/***/programme.ics HTTP/1.1" 200' in logged, logged

@@ -7,6 +7,7 @@ GET does, and the OpenAPI document is as strict as the API. On SQLite and Postgr
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -674,6 +675,31 @@ def test_head_answers_as_get_without_content(client, path):
     assert head.content == b""
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers.get("x-content-type-options") == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/", "/api/initiatives", "/calendars/programme.ics"])
+def test_the_servers_scope_of_a_head_still_says_head(client, path):
+    """granian writes its access line from the scope it handed the app, once the app has
+    answered: the app answers a HEAD as a GET on a copy, so that the line says HEAD."""
+    scope: dict[str, Any] = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "HEAD",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80), "state": {},
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(client.app(scope, receive, send))
+    assert scope["method"] == "HEAD"
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b""
 
 
 def test_options_of_the_sign_in_names_get_and_post(client):
