@@ -121,8 +121,8 @@ def test_a_proxy_on_this_machine_is_believed_about_the_client_and_no_one_else(
     tmp_path: Path,
 ) -> None:
     """X-Forwarded-For and X-Forwarded-Proto from 127.0.0.1, as from a reverse proxy there: the
-    rate limits count the client's address, and https brings HSTS. From elsewhere (127.0.0.2)
-    they are ignored."""
+    rate limits count the client's address, https brings HSTS, and the access log names the
+    client. From elsewhere (127.0.0.2) they are ignored."""
     with ExitStack() as stack:
         url = seeded_database_url(stack, "sqlite", tmp_path)
         served = serve(stack, url, tmp_path, env={"TRACKER_FEED_RATE": "1/minute"})
@@ -139,6 +139,9 @@ def test_a_proxy_on_this_machine_is_believed_about_the_client_and_no_one_else(
         elsewhere = [poll("203.0.113.3", "127.0.0.2"), poll("203.0.113.4", "127.0.0.2")]
         assert [a.status_code for a in elsewhere] == [200, 429]
         assert "strict-transport-security" not in elsewhere[0].headers
+        for client in ("203.0.113.1", "203.0.113.2", "127.0.0.2"):
+            wait_until_logged(served, f'{client} - "GET /calendars/programme.ics HTTP/1.1" 200')
+        assert "203.0.113.3" not in served.log.read_text()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
