@@ -19,8 +19,8 @@ from litestar.exceptions import ValidationException
 
 from api.deps import bearer_token
 from api.options import answer_options
+from tracker.domain.errors import NotFound, Unauthenticated
 from tracker.domain.model import Stage
-from tracker.errors import NotFound, Unauthenticated
 
 # The deepest body the API takes is an initiative: {plan: {stage: {text}}} and
 # {legal_deadlines: [{date}]}, 3 levels. 32 leaves room for any future field and is far below

@@ -26,10 +26,10 @@ from api.deps import LANG, provide_language
 from api.kept_feeds import FEEDS, LEARNED, Answer, Poll, Served
 from api.openapi import FeedOperation
 from api.problems import INVALID
-from tracker.clock import utc_now
+from tracker.domain.clock import utc_now
+from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.model import Kind, Stage
 from tracker.domain.status import Status
-from tracker.errors import InvalidInput, NotFound
 from tracker.outputs.feeds import calendar
 from tracker.services.feed_keeper import catch_up_feeds
 from tracker.services.feeds import WITHDRAWN_SHOWN, feed, feed_audience

@@ -15,8 +15,8 @@ from litestar.params import HeaderParameter, QueryParameter
 
 from api.problems import PreconditionRequired
 from tracker.domain.access import ANONYMOUS, Principal
-from tracker.errors import Unauthenticated
-from tracker.i18n import language
+from tracker.domain.errors import Unauthenticated
+from tracker.outputs.i18n import language
 from tracker.services.tokens import authenticate
 from tracker.services.weekly_report import ReportMemo
 from tracker.store.uow import Database, UnitOfWork

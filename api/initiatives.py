@@ -43,10 +43,16 @@ from api.schemas import (
 )
 from api.views import kept_view
 from api.writes import etag, write
-from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
+from tracker.domain.clock import today, utc_now
 from tracker.domain.model import Event, Kind, LegalDeadline, PlanChange, Stage, Window
-from tracker.messages import warning_message
+from tracker.outputs.messages import warning_message
+from tracker.outputs.read_models import (
+    InitiativeView,
+    initiative_summary,
+    initiative_view,
+    window_view,
+)
 from tracker.services.history import history
 from tracker.services.initiatives import (
     InitiativeEdit,
@@ -61,7 +67,6 @@ from tracker.services.planning import replan, window_from
 from tracker.services.steps import allowed_transitions, record_event
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
-from tracker.views import InitiativeView, initiative_summary, initiative_view, window_view
 from workflows.definitions import catalogue
 
 MAX_PAGE = 200

@@ -35,7 +35,7 @@ from litestar.types import (
     Send,
 )
 
-from tracker.clock import utc_now
+from tracker.domain.clock import utc_now
 from tracker.store.uow import Database
 
 CALENDAR = "text/calendar; charset=utf-8"

@@ -16,8 +16,8 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from api.problems import problem_response
+from api.ratelimit import Rate, TokenBuckets
 from api.session import session_token
-from tracker.ratelimit import Rate, TokenBuckets
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_WRITE_RATE = "120/minute"

@@ -28,12 +28,12 @@ from api.session import (
     session_token,
     valid_form,
 )
-from tracker.clock import today, utc_now
+from tracker.domain.clock import today, utc_now
 from tracker.domain.access import Principal
 from tracker.domain.model import Kind
 from tracker.domain.status import Status
-from tracker.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
-from tracker.messages import WARNING_TEMPLATES, warning_message
+from tracker.domain.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
+from tracker.outputs.messages import WARNING_TEMPLATES, warning_message
 from tracker.outputs.page_text import TEXT
 from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
 from tracker.outputs.render import TEXT as REPORT_TEXT
@@ -50,8 +50,8 @@ from tracker.services.tokens import authenticate
 from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
-from tracker.views import STATUS_LABELS, STATUS_ORDER, initiative_view
-from tracker.weeks import IsoWeek, week_parameter
+from tracker.outputs.read_models import STATUS_LABELS, STATUS_ORDER, initiative_view
+from tracker.domain.weeks import IsoWeek, week_parameter
 from workflows.definitions import catalogue
 
 PROGRAMME_LIMIT = 10_000

@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
-from tracker.errors import (
+from tracker.domain.errors import (
     Busy,
     Forbidden,
     InvalidInput,
@@ -26,8 +26,8 @@ from tracker.errors import (
     TrackerError,
     Unauthenticated,
 )
-from tracker.i18n import language
-from tracker.messages import input_message, refusal_message
+from tracker.outputs.i18n import language
+from tracker.outputs.messages import input_message, refusal_message
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("api")

@@ -13,13 +13,13 @@ from litestar.response import Stream
 
 from api.openapi import TOKEN_OPTIONAL, ReportOperation
 from api.problems import READ_PROBLEMS
-from tracker.clock import today, utc_now
 from tracker.domain.access import Principal
+from tracker.domain.clock import today, utc_now
+from tracker.domain.weeks import moment_parameter, week_parameter
 from tracker.outputs.render import MEDIA_TYPES, render_parts
 from tracker.outputs.weekly import WeeklyReport
 from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.uow import UnitOfWork
-from tracker.weeks import moment_parameter, week_parameter
 
 WEEK_PATTERN = "^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 

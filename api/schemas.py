@@ -1,4 +1,4 @@
-"""Request and response bodies specific to the HTTP API (initiative views: tracker.views)."""
+"""Request and response bodies of the HTTP API (initiative views: tracker.outputs.read_models)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from tracker.domain.model import Kind
-from tracker.views import InitiativeSummaryView, MilestoneView, WindowView
+from tracker.outputs.read_models import InitiativeSummaryView, MilestoneView, WindowView
 from workflows.definitions import catalogue
 
 NO_NUL = "^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters

@@ -8,8 +8,8 @@ from litestar.params import FromPath
 
 from api.problems import INVALID, READ_PROBLEMS
 from api.schemas import Labels, WorkflowEvent, WorkflowStage, WorkflowTransition, WorkflowView
+from tracker.domain.errors import NotFound
 from tracker.domain.model import Kind
-from tracker.errors import NotFound
 from workflows.definitions import Label, WorkflowDef, catalogue
 from workflows.diagram import mermaid
 

@@ -13,7 +13,7 @@ from litestar.enums import MediaType
 
 from api.deps import caller, writer
 from api.problems import IdempotencyKeyReused
-from tracker.clock import utc_now
+from tracker.domain.clock import utc_now
 from tracker.domain.access import Principal
 from tracker.store.access import AnsweredMeanwhile, StoredResponse
 from tracker.store.uow import Database, UnitOfWork

@@ -21,8 +21,8 @@ from bench.generate import Programme, programme
 from bench.machine import machine
 from bench.plot import write_plot
 from bench.report import machine_speed, write_report
-from tracker.clock import utc_now
 from tracker.domain.access import Role
+from tracker.domain.clock import utc_now
 from tracker.domain.model import Stage
 from tracker.services.tokens import create_token
 from tracker.store.db import make_engine

@@ -42,9 +42,9 @@ def create_app() -> Litestar:
 
 
 def serve(argv: Sequence[str] | None = None) -> None:
-    """Run the floor app exactly as tracker.cli runs the tracker (the same server and workers)."""
-    from tracker.server import ServerSettings
-    from tracker.server import serve as run
+    """Run the floor app as `tracker serve` runs the tracker (the same server and workers)."""
+    from tracker.app.server import ServerSettings
+    from tracker.app.server import serve as run
 
     parser = argparse.ArgumentParser(prog="python -m bench.floor")
     parser.add_argument("--host", default="127.0.0.1")

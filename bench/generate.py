@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 
-from tracker.annex import Annex, parse_annex
 from tracker.domain.access import Principal, Role
+from tracker.domain.errors import TrackerError
 from tracker.domain.model import Stage
 from tracker.domain.windows import parse_window
-from tracker.errors import TrackerError
+from tracker.readers.annex import Annex, parse_annex
 from tracker.services.feed_keeper import catch_up_feeds
 from tracker.services.importing import import_annex
 from tracker.services.planning import replan

@@ -1,7 +1,7 @@
 """HTTP under load: the real server and the floor server, wrk for reads, asyncio for writes.
 
 Both servers run as in production (`tracker serve --workers N`; the floor through the same
-`tracker.server.serve`, on granian). wrk (one thread, C) drives the reads so that the load
+`tracker.app.server.serve`, on granian). wrk (one thread, C) drives the reads so that the load
 generator takes as little of the machine as possible; the transition POSTs need a fresh ETag per
 request, which a small asyncio client over raw keep-alive connections keeps track of.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import REFERENCE_DAY
-from tracker.clock import today
+from tracker.domain.clock import today
 
 ROOT = Path(__file__).resolve().parents[1]
 WRK = shutil.which("wrk") or "/usr/bin/wrk"

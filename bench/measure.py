@@ -23,8 +23,9 @@ from api.limits import Limits
 from bench.floor import PlainEvent, plain_calendar
 from bench.floor import create_app as create_floor_app
 from bench.generate import Programme, parse
-from tracker.clock import brussels_day
 from tracker.domain.access import Principal, Role
+from tracker.domain.clock import brussels_day
+from tracker.domain.weeks import IsoWeek
 from tracker.outputs.feeds import calendar
 from tracker.outputs.ical import events as calendar_events
 from tracker.outputs.ical import uid
@@ -35,7 +36,6 @@ from tracker.services.forecasts import refresh_all
 from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database
-from tracker.weeks import IsoWeek
 
 SYSTEM = Principal("bench", Role.ADMIN)
 Figures = dict[str, Any]
@@ -274,8 +274,8 @@ def reads(database: Database) -> Figures:
     """CPU per list of 50 and per detail computed afresh through the services (what a request
     costs when the views kept by the server do not answer it), median of several."""
     from tracker.domain.access import ANONYMOUS
+    from tracker.outputs.read_models import initiative_summary, initiative_view
     from tracker.services.initiatives import find_initiatives, readable_initiative
-    from tracker.views import initiative_summary, initiative_view
 
     day = brussels_day(datetime.now(UTC))
     with database.uow() as uow:

@@ -632,7 +632,7 @@ METHOD = """## How each figure is measured
   januari 2025", "najaar 2026", "juli of november 2027", "Q3 2026", "tussen mei en juni 2026",
   "uiterlijk oktober 2025", explicit days; advice to ask; legal deadlines in the rationale;
   entities from workflows/entities.toml and synthetic ones), all drawn from one seeded random
-  generator. The annexes are read by `tracker.annex` and imported by `import_annex`; each
+  generator. The annexes are read by `tracker.readers.annex` and imported by `import_annex`; each
   initiative then gets a history through `record_event` and `replan` (steps a little before or
   long after their planned window, holds, withdrawals, re-plans), with the dates and record
   times of the past, up to Friday 20 November 2026. One transaction per 250 initiatives.
@@ -661,7 +661,7 @@ METHOD = """## How each figure is measured
   directly on their event loop (no HTTP, no client), 2,000 calls, best of three; rate limits
   off, as in the load tests.
 - **HTTP under load**: `tracker serve --workers W` and the floor app (`bench/floor.py`, a Litestar
-  app run by the same `tracker.server.serve`, on granian, with the same workers and log level)
+  app run by the same `tracker.app.server.serve`, on granian, with the same workers and log level)
   on 127.0.0.1; each granian worker listens on a socket of its own (SO_REUSEPORT), and the
   connections each worker holds are counted once, a second into each load, from /proc. wrk
   (1 thread, 16 connections; 4 for the full feed, whose request count is also capped) for the

@@ -118,7 +118,7 @@ class CouncilTerm:
 
 
 # eq=False: there is one catalogue per process (catalogue() is cached); hashed by identity, it
-# keys the calendar and rules worked out from it once (tracker.plans.rules_for).
+# keys the calendar and rules worked out from it once (tracker.rules.procedure_rules.rules_for).
 @dataclass(frozen=True, slots=True, eq=False)
 class Catalogue:
     stages: Mapping[Stage, StageDef]

@@ -16,8 +16,8 @@ from sqlalchemy import inspect, text
 from api.app import create_app
 from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema, token_for
 from tests.problems import assert_problem
-from tracker.cli import main
-from tracker.clock import utc_now
+from tracker.app.cli import main
+from tracker.domain.clock import utc_now
 from tracker.services.tokens import hash_token, revoke_token
 from tracker.store.db import make_engine
 from tracker.store.uow import Database

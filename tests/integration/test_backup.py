@@ -19,10 +19,10 @@ import pytest
 from tests.conftest import ROOT, clock_env
 from tests.consistency import database_problems, dump, logs
 from tests.server import seeded_database_url
-from tracker.cli import main
-from tracker.clock import utc_now
+from tracker.app.cli import main
 from tracker.domain.access import Principal, Role
-from tracker.errors import TrackerError
+from tracker.domain.clock import utc_now
+from tracker.domain.errors import TrackerError
 from tracker.services.steps import record_event
 from tracker.store.db import make_engine
 from tracker.store.repository import InitiativeFilter

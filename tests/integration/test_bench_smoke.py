@@ -12,7 +12,7 @@ from bench.databases import loaded_sqlite, sqlite_url
 from bench.generate import parse, programme
 from bench.plot import write_plot
 from bench.report import _speed_against, machine_speed, write_report
-from tracker.clock import utc_now
+from tracker.domain.clock import utc_now
 from tracker.domain.windows import parse_window
 from tracker.store.db import make_engine
 from tracker.store.uow import Database

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tracker.cli import main
+from tracker.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_ANNEX = ROOT / "seed" / "bijlage-beleidsnota-digitalisering-2024-2029.txt"

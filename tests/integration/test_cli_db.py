@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from tests.conftest import BACKENDS, POSTGRES_URL, SEED_ANNEX, postgres_schema
 from tests.integration.test_store import _dump
-from tracker.cli import main
+from tracker.app.cli import main
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
 

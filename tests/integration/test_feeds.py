@@ -64,8 +64,8 @@ from tests.conftest import (
 )
 from tests.npm import NPM_CACHE, npm_file, unavailable
 from tests.server import TRACKER, seeded_database_url, serve, stop
-from tracker.clock import today, utc_now
-from tracker.errors import NotFound
+from tracker.domain.clock import today, utc_now
+from tracker.domain.errors import NotFound
 from tracker.services.feeds import create_feed_token, feed, revoke_feed_token
 from tracker.services.forecasts import refresh_all
 from tracker.store.db import make_engine

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, event, text
 
-from tracker.errors import Busy
+from tracker.domain.errors import Busy
 from tracker.store.db import make_engine
 from tracker.store.group_commit import GroupCommit
 from tracker.store.writer_gate import WriterGate

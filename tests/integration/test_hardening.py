@@ -26,7 +26,7 @@ from api.app import create_app
 from tests.conftest import NOW, ON_THE_SEED_DAY, token_for
 from tests.consistency import dump
 from tests.problems import assert_problem
-from tracker.cli import main
+from tracker.app.cli import main
 from tracker.domain.access import Principal, Role
 from tracker.domain.bounds import EARLIEST, LATEST
 from tracker.services import steps

@@ -12,10 +12,10 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
+from api.ratelimit import Rate, TokenBuckets
 from tests.conftest import token_for
 from tests.server import seeded_database_url, serve, stop
-from tracker.clock import utc_now
-from tracker.ratelimit import Rate, TokenBuckets
+from tracker.domain.clock import utc_now
 from tracker.services.feeds import create_feed_token
 from tracker.store.db import make_engine
 from tracker.store.uow import Database

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.session import COOKIE
 from tests.conftest import ON_THE_SEED_DAY, token_for
-from tracker.clock import today
+from tracker.domain.clock import today
 from tracker.store.uow import Database
 
 # What the pages say of the seed (slipped, at risk, this week) is what they say on the seed day.

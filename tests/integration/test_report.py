@@ -39,8 +39,9 @@ from tests.conftest import (
     token_for,
 )
 from tests.integration.test_store import _dump
-from tracker.cli import main
+from tracker.app.cli import main
 from tracker.domain.access import Principal, Role
+from tracker.domain.weeks import IsoWeek, end_of
 from tracker.outputs import render as render_module
 from tracker.outputs.render import FORMATS, render, render_parts
 from tracker.outputs.weekly import WeeklyReport
@@ -52,7 +53,6 @@ from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
-from tracker.weeks import IsoWeek, end_of
 
 PROBLEM = "application/problem+json"
 

@@ -24,10 +24,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.generate import load, programme
-from tracker.clock import brussels_day
 from tracker.domain.access import ANONYMOUS, Principal, Role
+from tracker.domain.clock import brussels_day
 from tracker.domain.model import Kind, LegalDeadline, Stage
 from tracker.domain.slugs import slugify
+from tracker.domain.weeks import IsoWeek, end_of
 from tracker.outputs.render import FORMATS, render
 from tracker.services.initiatives import (
     InitiativeEdit,
@@ -41,7 +42,6 @@ from tracker.store import migrate
 from tracker.store.db import make_engine
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database
-from tracker.weeks import IsoWeek, end_of
 
 DIGESTS = Path(__file__).resolve().parents[1] / "data" / "weekly_report_digests.json"
 SIZE, SEED = 60, 2024

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import NOW
-from tracker.clock import brussels_day
 from tracker.domain.access import ANONYMOUS
+from tracker.domain.clock import brussels_day
+from tracker.domain.weeks import IsoWeek
 from tracker.outputs.render import render
 from tracker.services.report_warmer import ReportWarmer, next_warm_up
 from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.uow import Database
-from tracker.weeks import IsoWeek
 
 MINUTE = timedelta(minutes=1)
 

@@ -183,7 +183,7 @@ def test_an_app_that_cannot_start_stops_the_server(tmp_path: Path) -> None:
     """A worker that dies before it serves dies again when started anew: the server stops,
     non-zero, and says why."""
     program = (
-        "from tracker.server import ServerSettings, serve; "
+        "from tracker.app.server import ServerSettings, serve; "
         f"serve(ServerSettings('no_such_module:create_app', '127.0.0.1', {free_port()}, 2))"
     )
     started = time.monotonic()

@@ -47,7 +47,7 @@ import pytest
 
 from tests.conftest import ON_THE_SEED_DAY, POSTGRES_URL, SEED_DAY_MORNING, token_for
 from tests.server import Served, seeded_database_url, serve
-from tracker.clock import brussels_day
+from tracker.domain.clock import brussels_day
 from tracker.store.db import make_engine
 from tracker.store.uow import Database
 

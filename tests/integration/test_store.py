@@ -15,7 +15,6 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import NOW, POSTGRES_URL, SEED_ANNEX, SEED_DIR, postgres_schema, token_for
-from tracker.annex import AnnexError
 from tracker.domain.model import (
     Event,
     Initiative,
@@ -26,6 +25,7 @@ from tracker.domain.model import (
     Stage,
     Window,
 )
+from tracker.readers.annex import AnnexError
 from tracker.services.importing import seed
 from tracker.store import migrate
 from tracker.store.db import make_engine

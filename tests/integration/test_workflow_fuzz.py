@@ -35,12 +35,12 @@ from hypothesis.stateful import (
 
 from tests.conftest import NOW
 from tests.consistency import initiative_problems, initiative_rows
-from tracker.clock import brussels_day
 from tracker.domain.access import ANONYMOUS, Principal, Role
 from tracker.domain.calendar import FRIDAY
+from tracker.domain.clock import brussels_day
+from tracker.domain.errors import TrackerError
 from tracker.domain.model import Initiative, Kind, Stage
 from tracker.domain.slugs import slugify
-from tracker.errors import TrackerError
 from tracker.services.initiatives import InitiativeEdit, NewInitiative, create_initiative
 from tracker.services.initiatives import edit_initiative as edit_service
 from tracker.services.planning import replan as replan_service

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import NOW, record_step
 from tracker.domain.access import Principal, Role
-from tracker.errors import StaleVersion
+from tracker.domain.errors import StaleVersion
 from tracker.services.steps import RecordedStep, record_event
 from tracker.store.uow import Database, UnitOfWork
 

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from types import TracebackType
 
 from tracker.domain.access import Principal, Role
+from tracker.domain.errors import StaleVersion
 from tracker.domain.model import Event, Initiative, PlanChange
 from tracker.domain.slugs import slugify
-from tracker.errors import StaleVersion
 from tracker.store.repository import InitiativeFilter
 
 

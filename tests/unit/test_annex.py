@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.annex import (
+from tracker.domain.model import Finding, FindingKind, Kind, Severity, Span, Stage
+from tracker.readers.annex import (
     Annex,
     AnnexError,
     Draft,
@@ -20,7 +21,6 @@ from tracker.annex import (
     read_annex,
     split_entities,
 )
-from tracker.domain.model import Finding, FindingKind, Kind, Severity, Span, Stage
 from workflows.definitions import load_entity_aliases as load_aliases
 
 ROOT = Path(__file__).resolve().parents[2]

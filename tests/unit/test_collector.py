@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from tracker.collector import POSTPONED, full_collections_postponed
+from tracker.outputs.collector import POSTPONED, full_collections_postponed
 
 
 def test_thresholds_come_back_after_the_last_caller_leaves() -> None:

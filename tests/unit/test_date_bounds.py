@@ -11,15 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.bodies import MAX_DEPTH, nesting, too_deep
-from tracker.annex import legal_deadlines, parse_annex
 from tracker.domain.bounds import EARLIEST, LATEST, OutOfBounds, window_within, within
+from tracker.domain.errors import InvalidQuery, out_of_bounds
 from tracker.domain.model import FindingKind, Stage
+from tracker.domain.weeks import IsoWeek, parse_moment
 from tracker.domain.windows import parse_window, read_window
-from tracker.errors import InvalidQuery, out_of_bounds
-from tracker.messages import input_message
+from tracker.outputs.messages import input_message
 from tracker.outputs.render import spreadsheet_text
 from tracker.outputs.templating import markdown_text
-from tracker.weeks import IsoWeek, parse_moment
+from tracker.readers.annex import legal_deadlines, parse_annex
 
 EDGES = [
     date.min, date(1, 1, 2), date(1900, 1, 1), EARLIEST - timedelta(days=1), EARLIEST, LATEST,

@@ -36,8 +36,7 @@ from tracker.domain.model import (
 )
 from tracker.domain.status import Assessment, DeadlineRisk, Status, assess
 from tracker.domain.windows import parse_window
-from tracker.forecasting import forecast_rules
-from tracker.plans import build_milestones
+from tracker.rules.procedure_rules import build_milestones, forecast_rules
 from workflows.definitions import catalogue
 
 D = date.fromisoformat

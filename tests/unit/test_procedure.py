@@ -13,7 +13,7 @@ from tracker.domain.procedure import (
     replay,
 )
 from tracker.domain.windows import read_window
-from tracker.forecasting import forecast_rules
+from tracker.rules.procedure_rules import forecast_rules
 from workflows.definitions import catalogue
 
 CALENDAR = catalogue().calendar()

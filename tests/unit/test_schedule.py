@@ -18,7 +18,7 @@ from tracker.domain.model import (
     Window,
 )
 from tracker.domain.schedule import ProcedureRules, check_plan
-from tracker.plans import rules_for
+from tracker.rules.procedure_rules import rules_for
 from workflows.definitions import catalogue
 
 D = date

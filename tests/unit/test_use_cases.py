@@ -11,7 +11,7 @@ from tests.unit.fakes import FakeUnitOfWork
 from tracker.domain.access import Principal, Role
 from tracker.domain.model import Kind, Stage
 from tracker.domain.windows import read_window
-from tracker.errors import Forbidden, InvalidInput, NotFound, Refused, StaleVersion
+from tracker.domain.errors import Forbidden, InvalidInput, NotFound, Refused, StaleVersion
 from tracker.services.initiatives import (
     InitiativeEdit,
     NewInitiative,

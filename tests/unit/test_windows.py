@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker.annex import Annex, parse_annex
 from tracker.domain.model import Kind, Span, Stage, Window
 from tracker.domain.windows import parse_window
+from tracker.readers.annex import Annex, parse_annex
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SEED_ANNEX = SEED_DIR / "bijlage-beleidsnota-digitalisering-2024-2029.txt"

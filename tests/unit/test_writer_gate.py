@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tracker.errors import Busy
+from tracker.domain.errors import Busy
 from tracker.store.writer_gate import WriterGate
 
 

@@ -1,1 +1,2 @@
-"""Outputs derived from the store: the weekly report (data and its renderings)."""
+"""What the tracker shows and writes out: read models, the weekly report's lines and renderings,
+calendar events, what the pages show, and the words of all of them in Dutch and English."""

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 import icalendar
 
 from tracker.domain.model import Initiative, Stage, Terminal, Window
-from tracker.forecasting import assessment
-from tracker.i18n import format_date
-from tracker.views import STATUS_LABELS
+from tracker.outputs.i18n import format_date
+from tracker.outputs.read_models import STATUS_LABELS
+from tracker.rules.procedure_rules import assessment
 from workflows.definitions import Label, catalogue
 
 TENTATIVE, CONFIRMED, CANCELLED = "TENTATIVE", "CONFIRMED", "CANCELLED"

@@ -8,8 +8,8 @@ from datetime import date
 
 from tracker.domain.model import Event, Initiative, PlanChange
 from tracker.domain.status import Status
-from tracker.forecasting import assessment
-from tracker.i18n import format_window
+from tracker.outputs.i18n import format_window
+from tracker.outputs.read_models import STATUS_LABELS, STATUS_ORDER, FindingView, finding_view
 from tracker.outputs.timeline import (
     STATUS_SHAPES,
     Timeline,
@@ -18,7 +18,7 @@ from tracker.outputs.timeline import (
     stage_specs,
 )
 from tracker.outputs.weekly import ChangeLine, change_line
-from tracker.views import STATUS_LABELS, STATUS_ORDER, FindingView, finding_view
+from tracker.rules.procedure_rules import assessment
 from workflows.definitions import catalogue
 
 

@@ -7,10 +7,10 @@ import io
 
 import msgspec
 
-from tracker.collector import full_collections_postponed
+from tracker.outputs.collector import full_collections_postponed
+from tracker.outputs.read_models import STATUS_LABELS, STATUS_ORDER
 from tracker.outputs.templating import environment, markdown_environment
 from tracker.outputs.weekly import WeeklyReport
-from tracker.views import STATUS_LABELS, STATUS_ORDER
 
 FORMATS = ("json", "html", "md", "csv")
 MEDIA_TYPES = {
@@ -109,7 +109,7 @@ def render_parts(report: WeeklyReport, fmt: str) -> list[bytes]:
     """The report in `fmt`, as UTF-8 in pieces to be written one after the other, as a server
     sends them and a file takes them: the JSON of 10,000 initiatives runs to 55 MB, and one
     buffer that size, new to the process, took 27 ms just to fill with what was already made."""
-    # As while the report was built (tracker.collector): rendering leaves no cyclic garbage,
+    # As while the report was built (tracker.outputs.collector): rendering leaves no cyclic garbage,
     # and a full collection starting here scanned a server's whole memo of reports (measured:
     # the HTML of 10,000 initiatives in 0.36 s instead of 0.06 s).
     with full_collections_postponed():

@@ -7,10 +7,10 @@ from functools import cache
 
 import jinja2
 
-from tracker.i18n import format_date, format_span
+from tracker.outputs.i18n import format_date, format_span
+from tracker.outputs.read_models import WindowView
 from tracker.outputs.weekly import Period
 from tracker.store.db import PROJECT_ROOT
-from tracker.views import WindowView
 
 TEMPLATES = PROJECT_ROOT / "templates"
 

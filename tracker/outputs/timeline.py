@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from tracker.domain.model import Initiative, Span, Stage, Window
 from tracker.domain.status import Assessment, Status
-from tracker.i18n import MONTHS, format_date, format_span, format_window
+from tracker.outputs.i18n import MONTHS, format_date, format_span, format_window
 from tracker.outputs.page_text import TEXT
-from tracker.views import STATUS_LABELS
+from tracker.outputs.read_models import STATUS_LABELS
 from workflows.definitions import catalogue
 
 WIDTH = 1000

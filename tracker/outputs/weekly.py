@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import msgspec
 
-from tracker.clock import BRUSSELS
+from tracker.domain.clock import BRUSSELS
 from tracker.domain.model import Event, Initiative, PlanChange, Window
 from workflows.definitions import catalogue
 

@@ -9,7 +9,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.clock import utc_now
+from tracker.domain.clock import utc_now
 from tracker.services.feeds import event_writes
 from tracker.store.feeds import Behind, EventWrite
 from tracker.store.repository import chunks

@@ -6,13 +6,13 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from tracker.clock import brussels_day
+from tracker.domain.clock import brussels_day
+from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.model import Initiative, Kind, Stage
 from tracker.domain.slugs import slugify
 from tracker.domain.status import Status
-from tracker.errors import InvalidInput, NotFound
-from tracker.forecasting import assessment
 from tracker.outputs.ical import CANCELLED, LANGS, cancelled, events, short_title, vevent
+from tracker.rules.procedure_rules import assessment
 from tracker.services.tokens import hash_token
 from tracker.store.feeds import EventWrite, StoredEvent
 from tracker.store.repository import InitiativeFilter

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.clock import brussels_day
-from tracker.forecasting import forecast_rules
+from tracker.domain.clock import brussels_day
+from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.feeds import sync_feed
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork

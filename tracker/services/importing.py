@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from tracker.annex import Annex, AnnexError, read_annex
-from tracker.clock import brussels_day
+from tracker.domain.clock import brussels_day
 from tracker.domain.model import Event, Initiative
 from tracker.domain.procedure import CREATE
 from tracker.domain.slugs import make_slug
-from tracker.forecasting import forecast_rules
+from tracker.readers.annex import Annex, AnnexError, read_annex
+from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.feeds import sync_feed
 from tracker.store.uow import UnitOfWork
 

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tracker.clock import brussels_day
+from tracker.domain.clock import brussels_day
 from tracker.domain.access import Principal
 from tracker.domain.bounds import within
 from tracker.domain.model import (
@@ -21,7 +21,7 @@ from tracker.domain.model import (
 )
 from tracker.domain.procedure import CREATE, EDIT
 from tracker.domain.slugs import MAX_SLUG, make_slug, slugify
-from tracker.errors import (
+from tracker.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
@@ -29,8 +29,8 @@ from tracker.errors import (
     Unauthenticated,
     out_of_bounds,
 )
-from tracker.forecasting import forecast_rules
-from tracker.plans import asks_advice, build_milestones
+from tracker.rules.procedure_rules import forecast_rules
+from tracker.rules.procedure_rules import asks_advice, build_milestones
 from tracker.services.unit_of_work import UnitOfWork
 from tracker.store.repository import InitiativeFilter
 from workflows.definitions import catalogue

@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from tracker.clock import BRUSSELS, brussels_day, utc_now
 from tracker.domain.access import Principal, Role
+from tracker.domain.clock import BRUSSELS, brussels_day, utc_now
+from tracker.domain.weeks import IsoWeek
 from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.uow import Database
-from tracker.weeks import IsoWeek
 
 log = logging.getLogger(__name__)
 

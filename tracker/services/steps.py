@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tracker.clock import brussels_day
+from tracker.domain.clock import brussels_day
 from tracker.domain.access import Principal
 from tracker.domain.bounds import within
 from tracker.domain.model import Event, Initiative, Stage
@@ -14,8 +14,8 @@ from tracker.domain.procedure import (
     StepWarning,
     check_date,
 )
-from tracker.errors import InvalidInput, Refused, out_of_bounds
-from tracker.forecasting import forecast_rules
+from tracker.domain.errors import InvalidInput, Refused, out_of_bounds
+from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.initiatives import readable_initiative, writable_initiative
 from tracker.services.unit_of_work import UnitOfWork
 from workflows.definitions import EventDef, catalogue

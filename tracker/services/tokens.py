@@ -7,8 +7,8 @@ import secrets
 from datetime import datetime
 
 from tracker.domain.access import Principal, Role
+from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.slugs import slugify
-from tracker.errors import InvalidInput, NotFound
 from tracker.services.unit_of_work import UnitOfWork
 
 PREFIX = "wgp_"

@@ -6,16 +6,17 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from tracker.clock import BRUSSELS
-from tracker.collector import full_collections_postponed
 from tracker.domain.access import Principal
 from tracker.domain.asof import rewind
+from tracker.domain.clock import BRUSSELS
+from tracker.domain.errors import InvalidQuery
 from tracker.domain.forecast import entry_into_force, forecast
 from tracker.domain.model import Event, Initiative, PlanChange, Stage, Window
 from tracker.domain.status import Assessment, Status, assess
-from tracker.errors import InvalidQuery
-from tracker.forecasting import forecast_rules
-from tracker.messages import finding_message
+from tracker.domain.weeks import IsoWeek
+from tracker.outputs.collector import full_collections_postponed
+from tracker.outputs.messages import finding_message
+from tracker.outputs.read_models import STATUS_LABELS
 from tracker.outputs.weekly import (
     ChangeLine,
     DeadlineLine,
@@ -27,11 +28,10 @@ from tracker.outputs.weekly import (
     change_line,
     period,
 )
+from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.initiatives import visibility
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import UnitOfWork
-from tracker.views import STATUS_LABELS
-from tracker.weeks import IsoWeek
 from workflows.definitions import catalogue
 
 DUE_DAYS = 28  # "due in the next 4 weeks"

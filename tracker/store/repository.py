@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.domain.bounds import EARLIEST, LATEST, window_within, within
+from tracker.domain.errors import StaleVersion
 from tracker.domain.model import (
     STAGE_ORDER,
     SYSTEM_EVENTS,
@@ -52,7 +53,6 @@ from tracker.domain.model import (
     Window,
 )
 from tracker.domain.slugs import slugify
-from tracker.errors import StaleVersion
 from tracker.store.tables import (
     Base,
     EntityRow,

@@ -6,7 +6,7 @@ import fcntl
 import os
 import threading
 
-from tracker.errors import Busy
+from tracker.domain.errors import Busy
 
 
 class WriterGate:

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from tracker.clock import BRUSSELS
 from tracker.domain.bounds import OutOfBounds, moment_within, year_within
-from tracker.errors import InvalidQuery, out_of_bounds
+from tracker.domain.clock import BRUSSELS
+from tracker.domain.errors import InvalidQuery, out_of_bounds
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import msgspec
 
-from tracker.annex import Annex, Draft
 from tracker.domain.model import Finding, Initiative, Milestone, Window
 from tracker.domain.slugs import slugify
 from tracker.domain.status import StageAssessment, Status
-from tracker.forecasting import assessment
-from tracker.messages import finding_message
+from tracker.outputs.messages import finding_message
+from tracker.readers.annex import Annex, Draft
+from tracker.rules.procedure_rules import assessment
 from workflows.definitions import Label, catalogue
 
 STATUS_LABELS = {

@@ -64,7 +64,9 @@ class InvalidInput(TrackerError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
-        self.code = code  # a message in tracker.messages that says it in the reader's language
+        self.code = (
+            code  # a message in tracker.outputs.messages that says it in the reader's language
+        )
         self.params = params or {}
 
 

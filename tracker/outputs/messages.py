@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from tracker.domain.model import Finding, FindingKind, Stage
-from tracker.i18n import format_date
+from tracker.outputs.i18n import format_date
 from workflows.definitions import Label, catalogue
 
 FINDING_TEMPLATES: dict[FindingKind, Label] = {

@@ -13,15 +13,17 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.annex import AnnexError, read_annex
-from tracker.clock import brussels_day, today, utc_now
 from tracker.domain.access import Principal, Role
 from tracker.domain.bounds import checked
-from tracker.errors import TrackerError
-from tracker.i18n import LANGUAGES
-from tracker.messages import finding_message
+from tracker.domain.clock import brussels_day, today, utc_now
+from tracker.domain.errors import TrackerError
+from tracker.domain.weeks import end_of, moment_parameter, week_parameter
+from tracker.outputs.i18n import LANGUAGES
 from tracker.outputs.ical import base_url
+from tracker.outputs.messages import finding_message
+from tracker.outputs.read_models import annex_view
 from tracker.outputs.render import FORMATS, render_parts
+from tracker.readers.annex import AnnexError, read_annex
 from tracker.services.feeds import create_feed_token, revoke_feed_token
 from tracker.services.forecasts import refresh_all
 from tracker.services.importing import seed
@@ -32,8 +34,6 @@ from tracker.store import migrate
 from tracker.store.backup import BackupError
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
 from tracker.store.uow import Database
-from tracker.views import annex_view
-from tracker.weeks import end_of, moment_parameter, week_parameter
 
 DEFAULT_SEED_DIR = PROJECT_ROOT / "seed"
 SYSTEM = Principal("tracker", Role.ADMIN)  # the command line reads everything
@@ -311,7 +311,7 @@ def _restore(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    from tracker.server import ServeError, ServerSettings, serve
+    from tracker.app.server import ServeError, ServerSettings, serve
 
     # Workers over an older schema would answer every request with a 500.
     db = _database()

@@ -27,8 +27,7 @@ from tracker.domain.model import (
 )
 from tracker.domain.slugs import fold, make_slug
 from tracker.domain.windows import parse_window
-from tracker.forecasting import forecast_rules
-from tracker.plans import asks_advice, build_milestones
+from tracker.rules.procedure_rules import asks_advice, build_milestones, forecast_rules
 from workflows.definitions import Catalogue, catalogue
 
 HEADING = re.compile(r"^Regelgeving\s*[-–—:]\s*(?P<title>\S.*)$")

@@ -1,13 +1,17 @@
-"""Building an initiative's plan: the stages of its procedure and the checks on their windows."""
+"""The procedure's rules (workflows/) applied to initiatives: the stages of a plan, the rules
+that check its windows and forecast them, and an initiative's forecasts and status today."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 
-from tracker.domain.model import Kind, Milestone, Stage, Window
+from tracker.domain.forecast import ForecastRules, entry_into_force
+from tracker.domain.model import Initiative, Kind, Milestone, Stage, Window
 from tracker.domain.schedule import ProcedureRules
-from workflows.definitions import Catalogue
+from tracker.domain.status import Assessment, assess
+from workflows.definitions import Catalogue, catalogue
 
 
 @cache
@@ -43,3 +47,29 @@ def asks_advice(advisory_bodies: list[str], cat: Catalogue) -> bool:
         code in cat.advisory_bodies and not cat.advisory_bodies[code].council_of_state
         for code in advisory_bodies
     )
+
+
+def forecast_rules(initiative: Initiative, cat: Catalogue | None = None) -> ForecastRules:
+    return _forecast_rules(cat or catalogue(), initiative.council_of_state_term)
+
+
+@cache
+def _forecast_rules(cat: Catalogue, term: str) -> ForecastRules:
+    # Once per catalogue and term (see rules_for), not once per initiative.
+    return ForecastRules(rules_for(cat, term), cat.parliament)
+
+
+def stored_forecasts(initiative: Initiative) -> dict[Stage, Window]:
+    return {
+        stage: m.forecast
+        for stage, m in initiative.milestones.items()
+        if m.forecast is not None and m.actual is None
+    }
+
+
+def assessment(
+    initiative: Initiative, today: date, forecasts: dict[Stage, Window] | None = None
+) -> Assessment:
+    """Slippage and status on `today`, from the given or else the stored forecasts."""
+    forecasts = stored_forecasts(initiative) if forecasts is None else forecasts
+    return assess(initiative, forecasts, today, entry_into_force(initiative, forecasts))

@@ -1,0 +1,1 @@
+"""Readers of published documents: the policy notes' annexes."""

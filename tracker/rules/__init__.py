@@ -1,0 +1,1 @@
+"""The procedure's rules (workflows/) applied to initiatives."""
