@@ -6,6 +6,7 @@ rules and shows the same refusal the API would give.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from api.options import answer_options
-from api.problems import describe, on_http_exception
+from api.problems import IdempotencyKeyReused, describe, on_http_exception
 from api.session import (
     form_key,
     page_principal,
@@ -28,14 +29,17 @@ from api.session import (
     session_token,
     valid_form,
 )
-from tracker.domain.clock import today, utc_now
+from api.writes import Answer, answer_once, request_hash
 from tracker.domain.access import Principal
+from tracker.domain.clock import today, utc_now
+from tracker.domain.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
 from tracker.domain.model import Kind
 from tracker.domain.status import Status
-from tracker.domain.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
+from tracker.domain.weeks import IsoWeek, week_parameter
 from tracker.outputs.messages import WARNING_TEMPLATES, warning_message
 from tracker.outputs.page_text import TEXT
 from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
+from tracker.outputs.read_models import STATUS_LABELS, STATUS_ORDER, initiative_view
 from tracker.outputs.render import TEXT as REPORT_TEXT
 from tracker.outputs.timeline import STATUS_SHAPES
 from tracker.services.history import history
@@ -50,12 +54,10 @@ from tracker.services.tokens import authenticate
 from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database, UnitOfWork
-from tracker.outputs.read_models import STATUS_LABELS, STATUS_ORDER, initiative_view
-from tracker.domain.weeks import IsoWeek, week_parameter
 from workflows.definitions import catalogue
 
 PROGRAMME_LIMIT = 10_000
-STEP_FIELDS = ("event", "occurred_on", "reference", "note", "version")
+STEP_FIELDS = ("event", "occurred_on", "reference", "note", "version", "idempotency_key")
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
@@ -432,20 +434,38 @@ def _submit_step(
         return 422, FormError(f"occurred_on: {TEXT[lang]['bad_date']}", "occurred_on")
     if not form["version"].isdigit():
         return 400, FormError(TEXT[lang]["bad_form"])
+
+    def change(uow: UnitOfWork, principal: Principal) -> Answer:
+        step = record_event(
+            uow,
+            slug,
+            event=form["event"],
+            occurred_on=occurred_on,
+            reference=form["reference"] or None,
+            note=form["note"] or None,
+            principal=principal,
+            expected_version=int(form["version"]),
+            now=utc_now(),
+        )
+        query = {"lang": lang, "recorded": step.event.name}
+        if step.warnings:  # shown once on the page the browser is sent to
+            query["warn"] = ",".join(w.code for w in step.warnings)
+            query["on"] = occurred_on.isoformat()
+        return 303, (link(f"/initiatives/{slug}", **query) + "#history").encode(), {}
+
+    # Each rendering of the form carries a key of its own: a form sent twice (a double click,
+    # a retry after a lost answer) records the step once and leads to the same page.
+    fields = {name: form[name] for name in STEP_FIELDS if name != "idempotency_key"}
     try:
-        with database.uow() as uow:
-            step = record_event(
-                uow,
-                slug,
-                event=form["event"],
-                occurred_on=occurred_on,
-                reference=form["reference"] or None,
-                note=form["note"] or None,
-                principal=principal,
-                expected_version=int(form["version"]),
-                now=utc_now(),
-            )
-            uow.commit()
+        _, location, _ = answer_once(
+            database,
+            lambda _: principal,
+            key=form["idempotency_key"] or None,
+            fingerprint=request_hash("POST", f"/initiatives/{slug}/events", fields),
+            change=change,
+        )
+    except IdempotencyKeyReused:  # a form sent before, then changed (back in the browser)
+        return 409, FormError(TEXT[lang]["stale_form"])
     except TrackerError as exc:
         described = describe(exc, lang)
         if described is None:
@@ -453,11 +473,7 @@ def _submit_step(
         stale = isinstance(exc, StaleVersion)
         detail = TEXT[lang]["stale_form"] if stale else described.detail
         return described.status, FormError(detail, described.field)
-    query = {"lang": lang, "recorded": step.event.name}
-    if step.warnings:  # shown once on the page the browser is sent to
-        query["warn"] = ",".join(w.code for w in step.warnings)
-        query["on"] = occurred_on.isoformat()
-    return link(f"/initiatives/{slug}", **query) + "#history"
+    return location.decode()
 
 
 def _initiative_context(
@@ -472,6 +488,7 @@ def _initiative_context(
         "council_term": catalogue().council_terms[initiative.council_of_state_term].label.get(lang),
         "history": history_lines(initiative, history(uow, slug, principal), lang),
         "options": options(initiative) if can_write else [],
+        "idempotency_key": secrets.token_urlsafe(18),
         "can_write": can_write,
         "today_iso": day.isoformat(),
         "form": {},

@@ -184,6 +184,31 @@ def test_form_records_a_step_that_shows_in_the_history(client, seeded):
     assert next(s for s in detail["stages"] if s["stage"] == "drafting")["actual"] == str(day)
 
 
+def test_a_form_sent_twice_records_its_step_once_and_leads_to_the_same_page(client, seeded):
+    _sign_in(client, _token(token_for(seeded, "legal", "editor", ("vlaams-datanutsbedrijf",))))
+    html = client.get(f"/initiatives/{KLIP}").text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+    assert key is not None
+    again = client.get(f"/initiatives/{KLIP}").text
+    assert f'value="{key[1]}"' not in again  # every rendering of the form has a key of its own
+    form = {"event": "complete_drafting", "occurred_on": str(today() - timedelta(days=1)),
+            "reference": "", "note": "", "version": "1", "form_key": _form_key(html),
+            "idempotency_key": key[1]}  # fmt: skip
+    first = client.post(f"/initiatives/{KLIP}/events", data=form)
+    second = client.post(f"/initiatives/{KLIP}/events", data=form)
+    assert (first.status_code, second.status_code) == (303, 303), second.text
+    assert second.headers["location"] == first.headers["location"]
+    steps = [e for e in client.get(f"/api/initiatives/{KLIP}/history").json()["entries"]
+             if e.get("event") == "complete_drafting"]  # fmt: skip
+    assert len(steps) == 1
+    assert client.get(f"/api/initiatives/{KLIP}").json()["version"] == 2
+    # The same form, changed and sent again (back in the browser): refused, nothing recorded.
+    changed = client.post(f"/initiatives/{KLIP}/events", data=form | {"note": "anders"})
+    assert changed.status_code == 409
+    assert "Het initiatief is intussen gewijzigd." in changed.text
+    assert client.get(f"/api/initiatives/{KLIP}").json()["version"] == 2
+
+
 @pytest.mark.parametrize(
     ("change", "status", "shown"),
     [

@@ -83,7 +83,7 @@ def test_a_step_records_the_actual_and_the_held_stage_and_moves_the_forecasts() 
     rules = forecast_rules(initiative)
 
     def step(event: str, dest: str, day: date, completes: Stage | None) -> None:
-        initiative.record_step(event, dest, day, completes, rules=rules, today=day)
+        initiative.record_step(event, dest, day, completes, rules_of=lambda _: rules, today=day)
 
     step("complete_drafting", "first_approval", date(2025, 3, 3), Stage.DRAFTING)
     assert (initiative.state, initiative.milestones[Stage.DRAFTING].actual) == (

@@ -9,9 +9,9 @@ import pytest
 
 from tests.unit.fakes import FakeUnitOfWork
 from tracker.domain.access import Principal, Role
+from tracker.domain.errors import Forbidden, InvalidInput, NotFound, Refused, StaleVersion
 from tracker.domain.model import Kind, Stage
 from tracker.domain.windows import read_window
-from tracker.domain.errors import Forbidden, InvalidInput, NotFound, Refused, StaleVersion
 from tracker.services.initiatives import (
     InitiativeEdit,
     NewInitiative,
@@ -208,3 +208,27 @@ def test_a_token_authenticates_until_it_is_revoked():
         assert authenticate(uow, secret) is None
         with pytest.raises(NotFound):
             revoke_token(uow, "anna", now=NOW)
+
+
+def test_an_edit_of_the_council_term_checks_the_plan_under_the_new_term():
+    uow = FakeUnitOfWork()
+    new = _new("Ontwerp van besluit met een dringend advies")
+    new.kind, new.council_of_state_term = Kind.ORDER, "urgent"
+    new.plan = {
+        Stage.FIRST_APPROVAL: read_window("begin maart 2026"),
+        Stage.FINAL_APPROVAL: read_window("eind maart 2026"),
+    }
+    with uow:
+        created = create_initiative(uow, new, COORDINATOR, now=NOW)
+        uow.commit()
+    assert created.findings == []
+    with uow:
+        edited = edit_initiative(
+            uow, created.slug, InitiativeEdit(council_of_state_term="days_60"), COORDINATOR,
+            expected_version=1, now=NOW,
+        )  # fmt: skip
+        uow.commit()
+    assert [(f.kind.value, f.severity.value) for f in edited.findings] == [
+        ("tight_schedule", "error")
+    ]
+    assert uow.data.initiatives[created.slug].findings == edited.findings

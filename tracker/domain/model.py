@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -189,6 +190,10 @@ class Rules(Protocol):
         ...
 
 
+# The rules that hold for an initiative as it is (they depend on its Council of State term).
+RulesOf = Callable[["Initiative"], Rules]
+
+
 @dataclass(slots=True)
 class Initiative:
     slug: str
@@ -226,7 +231,7 @@ class Initiative:
         occurred_on: date,
         completes: Stage | None,
         *,
-        rules: Rules,
+        rules_of: RulesOf,
         today: date,
     ) -> None:
         """Move to `dest` by `event` (the workflow engine allowed it); the stage it `completes`
@@ -238,27 +243,30 @@ class Initiative:
         if completes is not None:
             self.milestones[completes].actual = occurred_on
         self.state = dest
-        self.refresh_forecast(rules, today)
+        self.refresh_forecast(rules_of(self), today)
 
     def replan(
-        self, stage: Stage, window: Window, *, rebaseline: bool, rules: Rules, today: date
+        self, stage: Stage, window: Window, *, rebaseline: bool, rules_of: RulesOf, today: date
     ) -> None:
         """Plan `stage` in `window` (a stage not planned yet joins the procedure); with
         `rebaseline` its baseline moves too, and the plan findings are checked again."""
         milestone = self.milestones.setdefault(stage, Milestone(stage))
         milestone.plan = window
+        rules = rules_of(self)
         if rebaseline:
             milestone.baseline = window
             self.refresh_plan_findings(rules)
         self.refresh_forecast(rules, today)
 
-    def edit(self, values: dict[str, Any], *, rules: Rules, today: date) -> list[str]:
+    def edit(self, values: dict[str, Any], *, rules_of: RulesOf, today: date) -> list[str]:
         """Set the metadata `values` (names of EDITABLE); the names that changed. A change of
-        what the schedule depends on checks the plan again and moves the forecasts."""
+        what the schedule depends on checks the plan again and moves the forecasts, under the
+        rules of what it is now (its Council of State term may have changed)."""
         changed = [name for name, value in values.items() if value != getattr(self, name)]
         for name in changed:
             setattr(self, name, values[name])
         if {"legal_deadlines", "council_of_state_term", "entry_into_force"} & set(changed):
+            rules = rules_of(self)
             self.refresh_plan_findings(rules)
             self.refresh_forecast(rules, today)
         return changed

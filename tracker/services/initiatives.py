@@ -6,9 +6,17 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tracker.domain.clock import brussels_day
 from tracker.domain.access import Principal
 from tracker.domain.bounds import within
+from tracker.domain.clock import brussels_day
+from tracker.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    Unauthenticated,
+    out_of_bounds,
+)
 from tracker.domain.model import (
     EDITABLE,
     Event,
@@ -21,16 +29,7 @@ from tracker.domain.model import (
 )
 from tracker.domain.procedure import CREATE, EDIT
 from tracker.domain.slugs import MAX_SLUG, make_slug, slugify
-from tracker.domain.errors import (
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    StaleVersion,
-    Unauthenticated,
-    out_of_bounds,
-)
-from tracker.rules.procedure_rules import forecast_rules
-from tracker.rules.procedure_rules import asks_advice, build_milestones
+from tracker.rules.procedure_rules import asks_advice, build_milestones, forecast_rules
 from tracker.services.unit_of_work import UnitOfWork
 from tracker.store.repository import InitiativeFilter
 from workflows.definitions import catalogue
@@ -299,7 +298,7 @@ def edit_initiative(
     if edit.council_of_state_term is not None:
         _check_term(edit.council_of_state_term)
     values = {name: getattr(edit, name) for name in _EDIT_ORDER if getattr(edit, name) is not None}
-    changed = initiative.edit(values, rules=forecast_rules(initiative), today=brussels_day(now))
+    changed = initiative.edit(values, rules_of=forecast_rules, today=brussels_day(now))
     if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
         raise Forbidden("an editor keeps at least one of its own entities on the initiative")
     # Co-owners: an editor of one owner may not take the initiative away from another (who

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tracker.domain.clock import brussels_day
 from tracker.domain.access import Principal
 from tracker.domain.bounds import OutOfBounds, window_within, within
+from tracker.domain.clock import brussels_day
+from tracker.domain.errors import Forbidden, InvalidInput, NotFound, Refused, out_of_bounds
 from tracker.domain.model import Initiative, Milestone, PlanChange, Span, Stage, Window
 from tracker.domain.windows import read_window
-from tracker.domain.errors import Forbidden, InvalidInput, NotFound, Refused, out_of_bounds
 from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.initiatives import writable_initiative
 from tracker.services.unit_of_work import UnitOfWork
@@ -113,7 +113,7 @@ def replan(
         stage,
         window,
         rebaseline=rebaseline,
-        rules=forecast_rules(initiative),
+        rules_of=forecast_rules,
         today=brussels_day(now),
     )
     uow.initiatives.save(initiative, now=now)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tracker.domain.clock import brussels_day
 from tracker.domain.access import Principal
 from tracker.domain.bounds import within
+from tracker.domain.clock import brussels_day
+from tracker.domain.errors import InvalidInput, Refused, out_of_bounds
 from tracker.domain.model import Event, Initiative, Stage
 from tracker.domain.procedure import (
     EventRefused,
     StepWarning,
     check_date,
 )
-from tracker.domain.errors import InvalidInput, Refused, out_of_bounds
 from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.initiatives import readable_initiative, writable_initiative
 from tracker.services.unit_of_work import UnitOfWork
@@ -124,8 +124,9 @@ def record_event(
             allowed=engine.allowed_events(initiative),
             params={"event": event, **refused.params},
         ) from None
-    rules, today = forecast_rules(initiative), brussels_day(now)
-    initiative.record_step(event, dest, occurred_on, completes, rules=rules, today=today)
+    initiative.record_step(
+        event, dest, occurred_on, completes, rules_of=forecast_rules, today=brussels_day(now)
+    )
     logged = Event(event, occurred_on, now, principal.name, from_state, dest, reference, note)
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_event(initiative, logged)
