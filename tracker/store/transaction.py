@@ -122,16 +122,16 @@ class Transaction:
             self._wrote = False
 
     def rollback(self) -> None:
-        self._pending.clear()
-        try:
-            self.session.rollback()
-        finally:
-            self._release()
+        self._end(self.session.rollback)
 
     def close(self) -> None:
+        self._end(self.session.close)
+
+    def _end(self, end: Callable[[], None]) -> None:
+        """End the transaction; what waits for commit is not written."""
         self._pending.clear()
         try:
-            self.session.close()
+            end()
         finally:
             self._release()
 
