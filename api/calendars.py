@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import msgspec
 from anyio import to_thread
@@ -23,7 +23,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.types import ASGIApp
 
 from api.deps import LANG, provide_language
-from api.kept_feeds import FEEDS, LEARNED, Answer, Poll, Served
+from api.kept import KEPT
+from api.kept_feeds import LEARNED, Answer, Poll, Served, feed_key
 from api.openapi import FeedOperation
 from api.problems import INVALID
 from tracker.domain.clock import utc_now
@@ -60,6 +61,12 @@ async def _answer(request: Request[Any, Any, Any], database: Database, asked: _A
     return await to_thread.run_sync(_serve, Poll.of(request.scope), database, asked)
 
 
+def _kept(generation: str | None, identity: tuple[object, ...], now: datetime) -> Served | None:
+    if generation is None:
+        return None
+    return cast(Served | None, KEPT.get(feed_key(generation, identity), now))
+
+
 def _serve(poll: Poll, database: Database, asked: _Asked, *, catch_up: bool = True) -> Answer:
     with database.uow() as uow:
         return _serve_in(poll, database, uow, asked, catch_up=catch_up)
@@ -82,12 +89,11 @@ def _serve_in(
         if asked.kind is not None and asked.kind not in {k.value for k in Kind}:
             raise InvalidInput("kind", "decree or order")
         identity = asked.identity(audience)
-        served = FEEDS.get((generation, *identity), now) if generation is not None else None
+        served = _kept(generation, identity, now)
         if served is None:
             # One build per feed in a worker: the requests that miss together wait for it.
-            with FEEDS.building(identity):
-                if generation is not None:
-                    served = FEEDS.get((generation, *identity), now)
+            with KEPT.building(("feed", *identity)):
+                served = _kept(generation, identity, now)
                 if served is None:
                     if catch_up and catch_up_feeds(database, now):
                         # Events were just brought up to date: read them, and the generation,
@@ -95,7 +101,12 @@ def _serve_in(
                         return _serve(poll, database, asked, catch_up=False)
                     served = _build(uow, asked, audience, now)
                     if generation is not None:
-                        FEEDS.put((generation, *identity), served)
+                        KEPT.put(
+                            feed_key(generation, identity),
+                            served,
+                            size=len(served.body),
+                            valid_until=served.valid_until,
+                        )
     except NotFound as exc:
         return Answer.text(
             404,

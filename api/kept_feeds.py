@@ -2,8 +2,8 @@
 
 Subscribers poll far more often than anything changes, and a programme feed of thousands of
 initiatives runs to tens of megabytes: each worker keeps the feeds it served, with their ETags,
-for as long as the database has not changed (the generation as announced to the worker,
-Database.announced_generation, which asks no server).
+in the one cache (api.kept), for as long as the database has not changed (a poll reads the
+generation as announced to the worker, Database.announced_generation, which asks no server).
 
 A public feed's handler learns which feed a request asks for from its path, its query and its
 Accept-Language; `answer_kept_polls` then answers the same request from the kept feed without
@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import cast
 
 from litestar.enums import ScopeType
 from litestar.types import (
@@ -35,6 +33,7 @@ from litestar.types import (
     Send,
 )
 
+from api.kept import KEPT
 from tracker.domain.clock import utc_now
 from tracker.store.uow import Database
 
@@ -122,64 +121,6 @@ class Served:
             return False  # an unreadable date is ignored, as RFC 9110 says
 
 
-class FeedCache:
-    """The feeds served lately, by generation and request; at most MAX_BYTES of bodies."""
-
-    MAX_BYTES = 256 * 1024 * 1024
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[object, ...], Served] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-        # A feed's build lock, and how many requests hold it or wait for it.
-        self._builds: dict[tuple[object, ...], tuple[threading.RLock, int]] = {}
-
-    @contextmanager
-    def building(self, identity: tuple[object, ...]) -> Iterator[None]:
-        """Held while one feed (whatever its generation) is built in this worker, so that the
-        requests that miss it together wait for one build. Forgotten once no request holds or
-        waits for it: requests for feeds that do not exist (any name can be asked for) leave
-        nothing behind."""
-        with self._lock:
-            lock, users = self._builds.get(identity, (threading.RLock(), 0))
-            self._builds[identity] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._lock:
-                users = self._builds[identity][1] - 1
-                if users:
-                    self._builds[identity] = (lock, users)
-                else:
-                    del self._builds[identity]
-
-    def get(self, key: tuple[object, ...], now: datetime) -> Served | None:
-        with self._lock:
-            served = self._entries.get(key)
-            if served is None:
-                return None
-            if served.valid_until is not None and now >= served.valid_until:
-                self._drop(key)
-                return None
-            self._entries.move_to_end(key)
-            return served
-
-    def put(self, key: tuple[object, ...], served: Served) -> None:
-        with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = served
-            self._size += len(served.body)
-            while self._size > self.MAX_BYTES and len(self._entries) > 1:
-                self._drop(next(iter(self._entries)))
-
-    def _drop(self, key: tuple[object, ...]) -> None:
-        self._size -= len(self._entries.pop(key).body)
-
-
-FEEDS = FeedCache()
-
 # A request as it came: its path, its query and its Accept-Language.
 Asking = tuple[str, bytes, bytes | None]
 
@@ -252,8 +193,13 @@ def kept_answer(scope: HTTPScope) -> Answer | None:
     generation = database.announced_generation()
     if generation is None:
         return None
-    served = FEEDS.get((generation, *identity), utc_now())
-    return None if served is None else poll.answer(served)
+    served = KEPT.get(feed_key(generation, identity), utc_now())
+    return None if served is None else poll.answer(cast(Served, served))
+
+
+def feed_key(generation: str, identity: tuple[object, ...]) -> tuple[object, ...]:
+    """A feed's key in the one cache (api.kept)."""
+    return ("feed", generation, *identity)
 
 
 def answer_kept_polls(app: ASGIApp) -> ASGIApp:

@@ -1,14 +1,9 @@
-"""Views computed lately, kept while the database is unchanged.
-
-Reads far outnumber writes; a list or a detail is computed from dozens of rows per initiative,
-but answering the same question again costs only the query that tells whether anything was
-committed since (Database.generation). Each worker keeps its own.
-"""
+"""Lists and details as the caller may see them, kept (api.kept) while the database is
+unchanged: asking whether anything was committed since (Database.generation) costs one query on
+PostgreSQL and none on SQLite."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
@@ -16,36 +11,11 @@ from anyio import to_thread
 from litestar import Request
 
 from api.deps import caller
+from api.kept import KEPT
 from tracker.domain.access import ANONYMOUS, Principal
 from tracker.store.uow import Database, UnitOfWork
 
 V = TypeVar("V")
-
-
-class ViewCache:
-    """At most `size` values, the least recently used dropped first."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._values: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> object | None:
-        with self._lock:
-            value = self._values.get(key)
-            if value is not None:
-                self._values.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: object) -> None:
-        with self._lock:
-            self._values[key] = value
-            self._values.move_to_end(key)
-            while len(self._values) > self._size:
-                self._values.popitem(last=False)
-
-
-VIEWS = ViewCache()
 
 
 async def kept_view(
@@ -64,7 +34,7 @@ async def kept_view(
     generation = None
     if request.headers.get("authorization") is None:
         generation = await database.generation_on_loop()
-        kept = VIEWS.get(_key(generation, ANONYMOUS, what)) if generation is not None else None
+        kept = KEPT.get(_key(generation, ANONYMOUS, what)) if generation is not None else None
         if kept is not None:
             return cast(V, kept)
     return await to_thread.run_sync(_made, request, database, what, make, generation)
@@ -85,14 +55,14 @@ def _made(
             generation = uow.generation()  # first in the transaction: what follows is as new
         principal = caller(request, uow)
         key = _key(generation, principal, what)
-        kept = VIEWS.get(key) if generation is not None else None
+        kept = KEPT.get(key) if generation is not None else None
         if kept is not None:
             return cast(V, kept)
         made = make(uow, principal)
         if generation is not None:
-            VIEWS.put(key, made)
+            KEPT.put(key, made)
         return made
 
 
 def _key(generation: str | None, principal: Principal, what: tuple[Hashable, ...]) -> Hashable:
-    return (generation, principal.role, principal.entities, *what)
+    return ("view", generation, principal.role, principal.entities, *what)

@@ -11,8 +11,9 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from api import calendars, kept_feeds
+from api import calendars
 from api.app import create_app
+from api.kept import KEPT, Kept
 from api.kept_feeds import LearnedRequests, Poll
 from tests.conftest import NOW, record_step
 from tracker.services.feeds import create_feed_token
@@ -158,11 +159,11 @@ def test_requests_for_feeds_that_do_not_exist_leave_no_build_lock_behind(
             assert client.get(f"/calendars/initiatives/{name}.ics").status_code == 404
             assert client.get(f"/calendars/entities/{name}.ics").status_code == 404
         assert client.get(f"/calendars/initiatives/{KLIP}.ics").status_code == 200
-    assert kept_feeds.FEEDS._builds == {}  # one per name asked for, before
+    assert KEPT._builds == {}  # one per name asked for, before
 
 
 def test_the_requests_that_miss_one_feed_together_wait_for_one_build() -> None:
-    cache = kept_feeds.FeedCache()
+    cache = Kept()
     identity = ("programme", None, frozenset(), "nl", None)
     waited = threading.Event()
 
