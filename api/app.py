@@ -33,8 +33,7 @@ from api.reports import ReportController
 from api.schemas import Health
 from api.workflows import WorkflowController
 from tracker.outputs.templating import environment
-from tracker.services.feed_keeper import FeedKeeper
-from tracker.services.report_warmer import ReportWarmer
+from tracker.services.background import Background
 from tracker.services.weekly_report import ReportMemo
 from tracker.store import migrate
 from tracker.store.db import PROJECT_ROOT, database_url, make_engine
@@ -86,11 +85,9 @@ def create_app(database: Database | None = None) -> Litestar:
     startup: list[Callable[[], None]] = [_prepare]
     shutdown = []
     if database is None:
-        keeper = FeedKeeper(db)
-        keeper.attach()
-        warmer = ReportWarmer(db, memo)
-        startup.append(warmer.start)
-        shutdown = [warmer.stop, keeper.stop, db.dispose]
+        background = Background(db, memo)
+        startup.append(background.start)
+        shutdown = [background.stop, db.dispose]
     app = Litestar(
         route_handlers=[
             health,

@@ -32,7 +32,7 @@ from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.model import Kind, Stage
 from tracker.domain.status import Status
 from tracker.outputs.feeds import calendar
-from tracker.services.feed_keeper import catch_up_feeds
+from tracker.services.feed_catch_up import catch_up_feeds
 from tracker.services.feeds import WITHDRAWN_SHOWN, feed, feed_audience
 from tracker.store.uow import Database, UnitOfWork
 

@@ -18,7 +18,7 @@ from tracker.domain.errors import TrackerError
 from tracker.domain.model import Stage
 from tracker.domain.windows import parse_window
 from tracker.readers.annex import Annex, parse_annex
-from tracker.services.feed_keeper import catch_up_feeds
+from tracker.services.feed_catch_up import catch_up_feeds
 from tracker.services.importing import import_annex
 from tracker.services.planning import replan
 from tracker.services.steps import options, record_event
@@ -266,7 +266,7 @@ def load(database: Database, prog: Programme, *, chunk: int = 250) -> Loaded:
             for slug in loaded.slugs[first : first + chunk]:
                 _history(uow, slug, rng, loaded)
             uow.commit()
-    # As a server leaves it: each commit's calendar events caught up (api FeedKeeper).
+    # As a server leaves it: each commit's calendar events caught up (the server's Background).
     catch_up_feeds(database, _moment(REFERENCE_DAY, 9))
     loaded.history_seconds = time.perf_counter() - started
     return loaded

@@ -30,7 +30,7 @@ from tracker.outputs.feeds import calendar
 from tracker.outputs.ical import events as calendar_events
 from tracker.outputs.ical import uid
 from tracker.outputs.render import render_parts
-from tracker.services.feed_keeper import catch_up_feeds
+from tracker.services.feed_catch_up import catch_up_feeds
 from tracker.services.feeds import feed
 from tracker.services.forecasts import refresh_all
 from tracker.services.weekly_report import ReportMemo, weekly_report

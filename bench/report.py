@@ -7,7 +7,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from tracker.services.feed_keeper import STORED_TOGETHER, FeedKeeper
+from tracker.services.background import Background
+from tracker.services.feed_catch_up import STORED_TOGETHER
 
 Run = dict[str, Any]
 
@@ -263,14 +264,14 @@ def _loads(results: dict[str, Any], backend: str) -> list[str]:
 
 def _served(http: dict[str, Any] | None) -> str:
     """What a coordinator waits for, since each worker of a server makes its memo when it
-    starts and after every midnight (tracker.services.report_warmer)."""
+    starts and after every midnight (tracker.services.background)."""
     if not http or "report_json_served" not in http:
         return ""
     json_, html = http["report_json_served"], http["report_html_served"]
     return (
         "Each worker of a server pays the first two costs in the background: it makes this "
         "week's report into its memo when it starts and one minute after every midnight "
-        "(`ReportWarmer`), and a report asked for meanwhile waits for it. Over HTTP, once the "
+        "(`Background`), and a report asked for meanwhile waits for it. Over HTTP, once the "
         f"workers had made their memos, {json_['requests']} requests took "
         f"{_s(json_['median_s'])} (median; worst {_s(json_['worst_s'])}, first "
         f"{_s(json_['first_s'])}) for the JSON report ({json_['bytes'] / 1e6:.0f} MB) and "
@@ -361,7 +362,7 @@ def _post_under_load(
         f"Under load the POSTs reached {post['rps']:.0f}/s (p99 {post['p99_ms']:.0f} ms) on "
         f"{cores} cores, where the step alone would allow {cores / step:.0f}/s and the step with "
         f"a rebuild of its initiative's events {cores / (step + catch_up):.0f}/s: the clients "
-        f"step many initiatives, each of which is rebuilt once per {FeedKeeper.LONGEST:g} s at "
+        f"step many initiatives, each of which is rebuilt once per {Background.LONGEST:g} s at "
         "most, and each request adds its HTTP and JSON work. "
     )
     if backend == "sqlite":
@@ -408,7 +409,7 @@ def _findings(results: dict[str, Any], *, missed: bool) -> list[str]:
                 "second before any HTTP work. The calendar events are no longer rebuilt in the "
                 "request: a step only marks the initiative's events as behind, and a background "
                 "thread (or the next feed request) brings them up to date once commits pause "
-                f"for {FeedKeeper.DELAY:g} s, and at least every {FeedKeeper.LONGEST:g} s during a "
+                f"for {Background.DELAY:g} s, and at least every {Background.LONGEST:g} s during a "
                 "stream of steps, at "
                 f"{catch_up * 1000:.1f} ms of CPU per initiative. "
                 + _post_under_load(figures, step, catch_up, backend, cores)

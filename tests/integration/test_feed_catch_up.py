@@ -1,5 +1,5 @@
 """Calendar events follow changes outside the changes' own transactions: a step only marks its
-initiative's events stale; feeds and each server's FeedKeeper bring them up to date."""
+initiative's events stale; feeds and each server's Background bring them up to date."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from api import calendars
 from api.app import create_app
 from api.kept_feeds import Poll
 from tests.conftest import NOW, record_step
-from tracker.services import feed_keeper
-from tracker.services.feed_keeper import FeedKeeper, catch_up_feeds
+from tracker.services import background, feed_catch_up
+from tracker.services.background import Background
+from tracker.services.feed_catch_up import catch_up_feeds
 from tracker.services.feeds import feed
+from tracker.services.weekly_report import ReportMemo
 from tracker.store.uow import Database
 
 KLIP = "decreet-klip-gipod-verordening"
@@ -99,9 +101,9 @@ def test_concurrent_catch_ups_build_each_event_once(seeded):
     assert all(after[key][0] - before[key][0] in (0, 1) for key in before)
 
 
-def test_the_feed_keeper_catches_up_soon_after_a_commit(seeded):
-    keeper = FeedKeeper(seeded)
-    keeper.attach()
+def test_the_background_catches_up_soon_after_a_commit(seeded):
+    keeper = Background(seeded, ReportMemo())
+    keeper.start()
     try:
         _step(seeded, "hold", 1)
         deadline = time.monotonic() + 10
@@ -145,11 +147,11 @@ def test_requests_that_miss_together_build_a_feed_once(seeded, monkeypatch):
 def test_events_built_before_a_newer_change_are_not_stored(seeded, monkeypatch):
     """The events are built outside the write transaction: a step committed meanwhile makes
     them out of date, so they are dropped and the next catch-up builds them afresh."""
-    from tracker.services import feed_keeper
+    from tracker.services import feed_catch_up
 
     before = _klip_events(seeded)
     version = _step(seeded, "hold", 1)
-    plans = feed_keeper._plans
+    plans = feed_catch_up._plans
     raced: list[int] = []
 
     def plans_then_a_step(*args: Any) -> Any:
@@ -158,7 +160,7 @@ def test_events_built_before_a_newer_change_are_not_stored(seeded, monkeypatch):
             raced.append(_step(seeded, "resume", version))
         return built
 
-    monkeypatch.setattr(feed_keeper, "_plans", plans_then_a_step)
+    monkeypatch.setattr(feed_catch_up, "_plans", plans_then_a_step)
     assert catch_up_feeds(seeded, NOW) == 0
     assert len(_stale(seeded)) == 1
     assert _klip_events(seeded) == before  # the events of 'hold' were not stored
@@ -206,7 +208,7 @@ def test_a_catch_up_stores_a_few_initiatives_per_write_transaction(seeded, monke
         commits.append(1)
 
     seeded.after_write.append(counted)
-    monkeypatch.setattr(feed_keeper, "STORED_TOGETHER", 2)
+    monkeypatch.setattr(feed_catch_up, "STORED_TOGETHER", 2)
     try:
         assert catch_up_feeds(seeded, NOW) == len(stale)
     finally:
@@ -215,15 +217,17 @@ def test_a_catch_up_stores_a_few_initiatives_per_write_transaction(seeded, monke
     assert _stale(seeded) == []
 
 
-def test_the_feed_keeper_waits_for_a_burst_to_end_but_not_forever(seeded, monkeypatch):
+def test_the_background_waits_for_a_burst_to_end_but_not_forever(seeded, monkeypatch):
     runs: list[float] = []
-    monkeypatch.setattr(feed_keeper, "catch_up_feeds", lambda *_: runs.append(time.monotonic()))
-    keeper = FeedKeeper(seeded)
+    monkeypatch.setattr(background, "catch_up_feeds", lambda *_: runs.append(time.monotonic()))
+    keeper = Background(seeded, ReportMemo())
     keeper.DELAY, keeper.LONGEST = 0.2, 1.0
+    monkeypatch.setattr(keeper, "warm_report", lambda _: None)  # the other job, not timed here
+    keeper.start()
     try:
         started = time.monotonic()
         while time.monotonic() - started < 2.5:  # a commit every 50 ms: never quiet
-            keeper.poke()
+            keeper.committed()
             time.sleep(0.05)
         stopped_poking = time.monotonic()
         time.sleep(0.6)

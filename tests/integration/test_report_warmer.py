@@ -13,7 +13,7 @@ from tracker.domain.access import ANONYMOUS
 from tracker.domain.clock import brussels_day
 from tracker.domain.weeks import IsoWeek
 from tracker.outputs.render import render
-from tracker.services.report_warmer import ReportWarmer, next_warm_up
+from tracker.services.background import Background, next_warm_up
 from tracker.services.weekly_report import ReportMemo, weekly_report
 from tracker.store.uow import Database
 
@@ -48,7 +48,7 @@ def _report(database: Database, memo: ReportMemo | None, now: datetime) -> bytes
 def test_a_warmed_memo_holds_every_initiative_and_reports_what_a_new_one_would(seeded: Database):
     memo = ReportMemo()
     now = NOW + timedelta(days=2)
-    ReportWarmer(seeded, memo).warm(now)
+    Background(seeded, memo).warm_report(now)
     stood, judged = memo.of(brussels_day(now))
     assert len(stood) == len(judged) == 11  # as a coordinator: every initiative
     assert all(known.lines.keys() == {"nl"} for known in judged.values())
@@ -59,7 +59,7 @@ def test_a_warmed_memo_holds_every_initiative_and_reports_what_a_new_one_would(s
 
 def test_the_warmer_makes_the_memo_at_start_and_stops_when_asked(seeded: Database):
     memo = ReportMemo()
-    warmer = ReportWarmer(seeded, memo, clock=lambda: NOW)
+    warmer = Background(seeded, memo, clock=lambda: NOW)
     warmer.start()
     try:
         deadline = time.monotonic() + 30
@@ -68,4 +68,4 @@ def test_the_warmer_makes_the_memo_at_start_and_stops_when_asked(seeded: Databas
     finally:
         warmer.stop()  # it waits for the next midnight meanwhile: a stop must end that wait
     assert len(memo.of(brussels_day(NOW))[1]) == 11
-    assert not any(t.name == "report-warmer" for t in threading.enumerate())
+    assert not any(t.name == "background" for t in threading.enumerate())

@@ -27,7 +27,7 @@ def sync_feed(
 ) -> int:
     """Rebuild, in this transaction, the stored events of an initiative that changed; returns
     how many changed. Changes that leave this to later mark the events stale instead
-    (tracker.services.feed_keeper)."""
+    (tracker.services.feed_catch_up)."""
     assert initiative.id is not None
     stored = uow.feeds.stored([initiative.id])[initiative.id]
     writes = event_writes(initiative, stored, now, changed_at or now)

@@ -79,7 +79,7 @@ class InitiativeRow(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The version whose calendar events are stored (feed_event): a change records the step
-    # cheaply and leaves the events to tracker.services.feed_keeper.catch_up_feeds.
+    # cheaply and leaves the events to tracker.services.feed_catch_up.catch_up_feeds.
     feed_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,21 +1,17 @@
-"""Bringing stored calendar events up to date outside the transactions that change initiatives."""
+"""Bringing stored calendar events up to date outside the transactions that change initiatives
+(after a server's commits: tracker.services.background; before a feed is built: api.calendars)."""
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.domain.clock import utc_now
 from tracker.services.feeds import event_writes
 from tracker.store.feeds import Behind, EventWrite
 from tracker.store.repository import chunks
 from tracker.store.uow import Database, UnitOfWork
-
-log = logging.getLogger(__name__)
 
 STORED_TOGETHER = 16  # initiatives whose events one write transaction stores
 
@@ -87,59 +83,3 @@ _BUILDERS_LOCK = threading.Lock()
 def _builder(database: Database) -> threading.Lock:
     with _BUILDERS_LOCK:
         return _BUILDERS.setdefault(database, threading.Lock())
-
-
-class FeedKeeper:
-    """A server process's thread that catches up the calendar events soon after its changes.
-
-    It starts once no commit came for DELAY seconds, or LONGEST seconds after the first commit
-    it waits for, so that a burst of steps is built once: under a steady stream of steps each
-    initiative's events are rebuilt once per LONGEST instead of once per step (measured: the
-    rebuilds took most of the CPU of the bench's transition POSTs). Feeds never wait for it,
-    because they catch up themselves before they are built.
-    """
-
-    DELAY = 0.5
-    LONGEST = 5.0
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-        self._wanted = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def attach(self) -> None:
-        """Run after every write the process commits."""
-        self._database.after_write.append(self.poke)
-
-    def poke(self) -> None:
-        self._wanted.set()
-        with self._lock:
-            if self._thread is None and not self._stopping.is_set():
-                self._thread = threading.Thread(target=self._run, name="feed-keeper", daemon=True)
-                self._thread.start()
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopping.set()
-            thread = self._thread
-        self._wanted.set()
-        if thread is not None:
-            thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._wanted.wait()
-            first = time.monotonic()
-            while True:
-                self._wanted.clear()
-                if self._stopping.wait(self.DELAY):
-                    return
-                if not self._wanted.is_set() or time.monotonic() - first >= self.LONGEST:
-                    break
-            self._wanted.clear()
-            try:
-                catch_up_feeds(self._database, utc_now())
-            except Exception:  # the next feed request catches up instead; keep the thread alive
-                log.exception("calendar events not brought up to date")
