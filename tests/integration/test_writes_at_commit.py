@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import NOW, record_step
 from tracker.domain.access import Principal, Role
-from tracker.domain.errors import StaleVersion
+from tracker.domain.errors import InvalidInput, StaleVersion
 from tracker.services.steps import RecordedStep, record_event
+from tracker.services.tokens import create_token
 from tracker.store.uow import Database, UnitOfWork
 
 KLIP = "decreet-klip-gipod-verordening"
@@ -139,3 +140,30 @@ def test_leaving_without_commit_writes_nothing(seeded):
         _decide(uow, KLIP, "hold", 1)
     assert _log(seeded, KLIP) == before
     assert _state(seeded, KLIP)[1] == 1
+
+
+def test_a_token_name_taken_while_another_was_created_is_refused_with_a_reason(seeded):
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("the writers' turn is SQLite's")
+    outcome: list[object] = []
+
+    def second() -> None:
+        try:
+            with seeded.uow() as uow:
+                create_token(uow, name="dubbel", role=Role.VIEWER, entities=[], now=NOW)
+                uow.commit()
+            outcome.append("created")
+        except InvalidInput as refused:
+            outcome.append(refused)
+
+    with seeded.uow() as uow:
+        create_token(uow, name="dubbel", role=Role.VIEWER, entities=[], now=NOW)
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(0.3)
+        assert racer.is_alive(), "the second name was checked before the first was written"
+        uow.commit()
+    racer.join(10)
+    [refused] = outcome
+    assert isinstance(refused, InvalidInput)
+    assert "exists already" in str(refused)

@@ -61,6 +61,10 @@ class TokenRepository:
         self._tx.write(lambda: self._tx.session.add(row))
 
     def exists(self, name: str) -> bool:
+        """Whether a token has this name; on SQLite a name found free stays free until commit
+        (the rest is decided in the writers' turn), so that a second token of one name is
+        refused with a reason, not by the unique key."""
+        self._tx.take_turn()
         return (
             self.session.scalar(select(ApiTokenRow.id).where(ApiTokenRow.name == name)) is not None
         )

@@ -266,6 +266,8 @@ class FeedRepository:
         self._tx.write(lambda: self._tx.session.add(row))
 
     def token_exists(self, name: str) -> bool:
+        """As TokenRepository.exists, for feed tokens."""
+        self._tx.take_turn()
         query = select(FeedTokenRow.id).where(FeedTokenRow.name == name)
         return self.session.scalar(query) is not None
 

@@ -455,8 +455,9 @@ class InitiativeRepository:
                 updated_at=now,
                 **columns.initiative,
             )
+            rows = self._entities(columns.entities)
             row.entity_links = [
-                InitiativeEntityRow(entity=self._entity(name), position=i)
+                InitiativeEntityRow(entity=rows[name], position=i)
                 for i, name in enumerate(columns.entities)
             ]
             row.milestones = [MilestoneRow(**values) for values in columns.milestones.values()]
@@ -492,8 +493,9 @@ class InitiativeRepository:
                 )
                 raise StaleVersion(version, current or 0)
             if after.entities != before.entities:
+                rows = self._entities(after.entities)
                 self._replace(InitiativeEntityRow, initiative_id, [
-                    {"entity_id": self._entity(name).id, "position": i}
+                    {"entity_id": rows[name].id, "position": i}
                     for i, name in enumerate(after.entities)
                 ])  # fmt: skip
             for stage, values in after.milestones.items():
@@ -606,6 +608,12 @@ class InitiativeRepository:
             )
 
         self._tx.write(write)
+
+    def _entities(self, names: list[str]) -> dict[str, EntityRow]:
+        """The entities' rows by name, added if absent, in one order for every transaction: two
+        that add the same new entities in other orders would each wait for the other's insert
+        (PostgreSQL aborts one as a deadlock)."""
+        return {name: self._entity(name) for name in sorted(set(names))}
 
     def _entity(self, name: str) -> EntityRow:
         """The entity's row, added if absent; in a write (Transaction)."""

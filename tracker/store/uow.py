@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -14,6 +15,8 @@ from tracker.store.group_commit import GroupCommit
 from tracker.store.repository import InitiativeRepository
 from tracker.store.transaction import Transaction
 from tracker.store.writer_gate import WriterGate
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -78,11 +81,15 @@ class Database:
         return None if announced is None else f"{self._token}:{announced}"
 
     def committed(self) -> None:
-        """After each commit of a write unit of work, in the committing thread."""
-        if self._watcher is not None:
-            self._watcher.committed()
-        for hook in self.after_write:
-            hook()
+        """After each commit of a write unit of work, in the committing thread. The change is
+        committed: a hook that fails is logged, never answered as the change's error."""
+        try:
+            if self._watcher is not None:
+                self._watcher.committed()
+            for hook in self.after_write:
+                hook()
+        except Exception:
+            log.exception("after a commit")
 
     def dispose(self) -> None:
         if self._watcher is not None:
