@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.session import COOKIE
-from tests.conftest import ON_THE_SEED_DAY, token_for
+from tests.conftest import NOW, ON_THE_SEED_DAY, token_for
 from tracker.domain.clock import today
 from tracker.store.uow import Database
 
@@ -191,7 +191,7 @@ def test_a_form_sent_twice_records_its_step_once_and_leads_to_the_same_page(clie
     assert key is not None
     again = client.get(f"/initiatives/{KLIP}").text
     assert f'value="{key[1]}"' not in again  # every rendering of the form has a key of its own
-    form = {"event": "complete_drafting", "occurred_on": str(today() - timedelta(days=1)),
+    form = {"event": "complete_drafting", "occurred_on": str(NOW.date() - timedelta(days=1)),
             "reference": "", "note": "", "version": "1", "form_key": _form_key(html),
             "idempotency_key": key[1]}  # fmt: skip
     first = client.post(f"/initiatives/{KLIP}/events", data=form)

@@ -288,10 +288,11 @@ class Initiative:
         self.findings = kept + rules.plan_findings(self)
 
 
-# Metadata an edit may change, and how each is written in an edit's details (JSON).
+# Metadata an edit may change, in the order an edit names what it changed (its note, shown in
+# history and reports); metadata_values says how each is written in an edit's details (JSON).
 EDITABLE = (
-    "title", "summary", "entities", "is_public", "council_of_state_term", "legal_deadlines",
-    "entry_into_force",
+    "title", "summary", "entities", "is_public", "council_of_state_term", "entry_into_force",
+    "legal_deadlines",
 )  # fmt: skip
 
 

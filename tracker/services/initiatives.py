@@ -270,13 +270,6 @@ class InitiativeEdit:
     entry_into_force: date | None = None
 
 
-# The order an edit names what it changed in (its note, shown in history and reports).
-_EDIT_ORDER = (
-    "title", "summary", "entities", "is_public", "council_of_state_term", "entry_into_force",
-    "legal_deadlines",
-)  # fmt: skip
-
-
 def edit_initiative(
     uow: UnitOfWork,
     slug: str,
@@ -297,7 +290,7 @@ def edit_initiative(
         edit.title = _title(edit.title)
     if edit.council_of_state_term is not None:
         _check_term(edit.council_of_state_term)
-    values = {name: getattr(edit, name) for name in _EDIT_ORDER if getattr(edit, name) is not None}
+    values = {name: getattr(edit, name) for name in EDITABLE if getattr(edit, name) is not None}
     changed = initiative.edit(values, rules_of=forecast_rules, today=brussels_day(now))
     if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
         raise Forbidden("an editor keeps at least one of its own entities on the initiative")
