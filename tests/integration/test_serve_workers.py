@@ -113,7 +113,8 @@ def test_killing_the_main_process_alone_leaves_its_workers_so_the_group_is_kille
             lambda: not any(_alive(pid) for pid in workers),
             "the workers outlived the kill of their process group",
         )
-        with pytest.raises(httpx.ConnectError):
+        # Refused, or reset by a listening socket the kernel is still tearing down: no answer.
+        with pytest.raises((httpx.ConnectError, httpx.ReadError)):
             httpx.get(f"{served.base}/health", timeout=10)
 
 
