@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, PathParameter, QueryParameter
 
 from api import examples
@@ -41,7 +42,7 @@ from api.schemas import (
     TransitionView,
     WarningView,
 )
-from api.views import kept_view
+from api.views import conditional_view, kept_view
 from api.writes import etag, write
 from tracker.domain.access import Principal
 from tracker.domain.clock import today, utc_now
@@ -77,6 +78,18 @@ VERSION = ResponseHeader(
     required=True,
     description='The version of the initiative, e.g. "3": send it as If-Match to change it',
 )
+CONTENT_TAG = ResponseHeader(
+    name="ETag",
+    documentation_only=True,
+    required=True,
+    description="The page's content: send it as If-None-Match to be answered 304 while it is "
+    "unchanged",
+)
+NOT_MODIFIED = {
+    304: ResponseSpec(
+        data_container=None, description="Unchanged since the ETag sent as If-None-Match"
+    )
+}
 CREATED = ResponseHeader(
     name="Location", documentation_only=True, required=True, description="The new initiative"
 )
@@ -154,9 +167,11 @@ class InitiativeController(Controller):
         operation_id="listInitiatives",
         operation_class=InitiativeOperation,
         security=TOKEN_OPTIONAL,
-        responses=LIST_PROBLEMS,
+        response_headers=[CONTENT_TAG],
+        responses={**LIST_PROBLEMS, **NOT_MODIFIED},
         description="Filter by kind, current stage, entity and free text; paginated. Without a "
-        "token only public initiatives are listed.",
+        "token only public initiatives are listed. Revalidate with If-None-Match: an unchanged "
+        "page is answered 304.",
     )
     async def list_initiatives(
         self,
@@ -183,7 +198,7 @@ class InitiativeController(Controller):
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size")] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
-    ) -> InitiativePage:
+    ) -> Response[InitiativePage]:
         language = provide_language(request, lang)
         filters = InitiativeFilter(kind=kind, state=_known_state(stage), entity=entity, text=q)
         day = today()
@@ -199,7 +214,7 @@ class InitiativeController(Controller):
             )
 
         what = ("list", filters, limit, offset, day, language)
-        return await kept_view(request, database, what, make)
+        return await conditional_view(request, database, what, make)
 
     @get(
         "/{slug:str}",

@@ -1,14 +1,20 @@
 """Lists and details as the caller may see them, kept (api.kept) while the database is
 unchanged: asking whether anything was committed since (Database.generation) costs one query on
-PostgreSQL and none on SQLite."""
+PostgreSQL and none on SQLite. A list is kept as the bytes it is sent as, with an ETag of its
+content, so that a client revalidating it (If-None-Match) is answered 304 by any worker or host
+that would send the same bytes."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+import msgspec
 from anyio import to_thread
-from litestar import Request
+from litestar import Request, Response
+from litestar.enums import MediaType
 
 from api.deps import caller
 from api.kept import KEPT
@@ -66,3 +72,38 @@ def _made(
 
 def _key(generation: str | None, principal: Principal, what: tuple[Hashable, ...]) -> Hashable:
     return ("view", generation, principal.role, principal.entities, *what)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A view as the bytes it is sent as, and their ETag."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, view: object) -> _Sent:
+        body = msgspec.json.encode(view)
+        return cls(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+
+async def conditional_view(
+    request: Request[Any, Any, Any],
+    database: Database,
+    what: tuple[Hashable, ...],
+    make: Callable[[UnitOfWork, Principal], V],
+) -> Response[V]:
+    """kept_view's answer with an ETag of its content: 304 when If-None-Match names it."""
+    sent = await kept_view(request, database, ("sent", *what), lambda u, p: _Sent.of(make(u, p)))
+    headers = {"ETag": sent.etag, "Vary": "Accept-Language"}
+    if _names(request.headers.get("if-none-match"), sent.etag):
+        return Response(cast(V, b""), status_code=304, headers=headers)
+    return Response(cast(V, sent.body), media_type=MediaType.JSON, headers=headers)
+
+
+def _names(if_none_match: str | None, etag: str) -> bool:
+    """Whether If-None-Match names the ETag: a weak comparison (RFC 9110, 13.1.2)."""
+    if if_none_match is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from tests.conftest import token_for
+from tests.conftest import record_step, token_for
 from tests.problems import assert_problem
 from tracker.store import migrate
 from tracker.store.uow import Database
@@ -37,6 +37,29 @@ def test_list_is_paginated(client):
     assert last["next_offset"] is None
     assert first["items"][0]["slug"] == KLIP
     assert first["items"][0]["state_label"] == "Voorbereiding"
+
+
+def test_a_list_is_revalidated_with_its_etag_until_something_changes(client, seeded):
+    """A client that sends the list's ETag back is answered 304 without a body; another
+    language, another page or a change in the database is a new ETag and a full answer."""
+    first = client.get("/api/initiatives", params={"limit": 5})
+    etag = first.headers["etag"]
+    assert (first.status_code, etag[0]) == (200, '"')
+    again = client.get("/api/initiatives", params={"limit": 5}, headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    weak = client.get("/api/initiatives?limit=5", headers={"If-None-Match": f'"x", W/{etag}'})
+    assert weak.status_code == 304
+    english = client.get("/api/initiatives?limit=5&lang=en", headers={"If-None-Match": etag})
+    assert (english.status_code, english.headers["etag"] == etag) == (200, False)
+    other_page = client.get("/api/initiatives?limit=5&offset=5", headers={"If-None-Match": etag})
+    assert other_page.status_code == 200
+    assert first.headers["vary"] == "Accept-Language"
+
+    version = client.get(f"/api/initiatives/{KLIP}").json()["version"]
+    record_step(seeded, KLIP, "hold", version, actor="test")
+    changed = client.get("/api/initiatives", params={"limit": 5}, headers={"If-None-Match": etag})
+    assert (changed.status_code, changed.headers["etag"] == etag) == (200, False)
+    assert changed.json()["items"][0]["state"] == "on_hold"
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,8 @@ FEEDS = {
     "initiative feed": f"/calendars/initiatives/{KLIP}.ics",
     "programme feed": "/calendars/programme.ics",
 }
+# The views that answer a conditional request (If-None-Match) with 304 while they are unchanged.
+CONDITIONAL = {*FEEDS, "list"}
 # What each worker is asked, by name: its path and whether it is asked with a token (a view
 # made for a caller with a token is kept under the caller's role, apart from the public's).
 VIEWS: dict[str, tuple[str, bool]] = {
@@ -121,9 +123,9 @@ def _seen(view: str, response: httpx.Response) -> Seen:
 
 def _polled(view: str, plain: Seen, held: str | None) -> Seen:
     """What a poll of `view` by a client that holds the ETag `held` answers, where a plain GET
-    answers `plain`: a feed answers 304 while its ETag is the same (the API's views do not
-    answer conditional requests, so they are polled plainly)."""
-    if view in FEEDS and plain.etag == held:
+    answers `plain`: a feed or the list answers 304 while its ETag is the same (the other views
+    do not answer conditional requests, so they are polled plainly)."""
+    if view in CONDITIONAL and plain.etag == held:
         return Seen(304, held, b"")
     return plain
 
@@ -279,14 +281,15 @@ class Cluster:
         return {view: worker.fetch(view) for view in VIEWS}
 
     def agree(self, state: dict[str, Seen], when: str) -> None:
-        """Every worker answers every view as `state`, and each feed with 304 to its ETag."""
+        """Every worker answers every view as `state`, and each feed and the list with 304 to
+        its ETag."""
         differ = []
         for worker in self.workers:
             for view in VIEWS:
                 seen = worker.fetch(view)
                 if seen != state[view]:
                     differ.append(f"{worker.name}, {view}: {seen}, not {state[view]}")
-            for view in FEEDS:
+            for view in CONDITIONAL:
                 held = state[view].etag
                 seen = worker.fetch(view, if_none_match=held)
                 if seen != Seen(304, held, b""):
@@ -380,7 +383,9 @@ def _poll(
         started = time.monotonic()
         for view in pending:
             asked = time.monotonic() - acknowledged
-            seen = worker.fetch(view, if_none_match=before[view].etag if view in FEEDS else None)
+            seen = worker.fetch(
+                view, if_none_match=before[view].etag if view in CONDITIONAL else None
+            )
             answers[view].append((asked, time.monotonic() - acknowledged, seen))
         if expected.done():
             if expected.exception() is not None:
