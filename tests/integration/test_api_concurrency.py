@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from tests.conftest import BACKENDS, ROOT, clock_env, token_for
+from tests.conftest import BACKENDS, NOW, ROOT, clock_env, record_step, token_for
 from tests.problems import assert_problem
 from tests.server import TRACKER, seeded_database_url, serve
+from tracker.store.repository import InitiativeFilter
 from tracker.store.uow import Database
 from tracker.store.writer_gate import WriterGate
 
@@ -587,3 +589,56 @@ def test_four_writers_on_four_initiatives_never_fail(server):
     log = server.log.read_bytes()[logged_before:].decode(errors="replace")
     assert "database is locked" not in log
     assert "Traceback" not in log
+
+
+# --- the daily forecast refresh beside a step ------------------------------------------------
+
+
+def test_a_step_during_the_forecast_refresh_keeps_its_forecast(seeded, monkeypatch):
+    """A step on an initiative that the refresh has yet to reach waits for the refresh to
+    commit, and the forecasts stored afterwards are those of the step: the refresh never writes
+    what it worked out before the step. (It read every initiative first: a step committed
+    meanwhile had its forecasts overwritten, and on PostgreSQL the two could deadlock.)"""
+    from tracker.services import forecasts
+    from tracker.domain.clock import brussels_day
+    from tracker.rules.procedure_rules import forecast_rules
+    from tracker.services.forecasts import refresh_all
+
+    later = NOW + timedelta(days=60)  # every open forecast moves
+    with seeded.uow() as uow:
+        ids = sorted((i.id, i.slug) for i in uow.initiatives.all(InitiativeFilter()))
+    last = ids[-1][1]  # reached last by the refresh, in the order of ids
+    stepped = threading.Event()
+    steps: list[BaseException | int] = []
+
+    def step() -> None:
+        try:
+            steps.append(record_step(seeded, last, "complete_drafting", 1, actor="test"))
+        except BaseException as error:  # reported by the assertion below
+            steps.append(error)
+        stepped.set()
+
+    synced = forecasts.sync_feed
+    started: list[threading.Thread] = []
+
+    def sync_and_step_elsewhere(*args: Any, **kwargs: Any) -> None:
+        if not started:  # the first initiative: the refresh has read them all by now
+            started.append(threading.Thread(target=step))
+            started[0].start()
+            assert not stepped.wait(1.0), "the step did not wait for the refresh"
+        synced(*args, **kwargs)
+
+    monkeypatch.setattr(forecasts, "sync_feed", sync_and_step_elsewhere)
+    with seeded.uow() as uow:
+        moved = refresh_all(uow, later).moved
+        uow.commit()
+    monkeypatch.undo()
+    started[0].join(30)
+    assert steps == [2]
+    assert last in moved
+    # The forecasts stored for `last` are the step's, worked out on its day from its log.
+    with seeded.uow() as uow:
+        stored = uow.initiatives.get(last)
+        assert stored is not None
+        assert stored.state == "first_approval"
+        assert not stored.refresh_forecast(forecast_rules(stored), brussels_day(NOW))

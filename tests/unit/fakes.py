@@ -76,6 +76,9 @@ class FakeInitiatives:
         names = {slugify(e): e for i in self._data.initiatives.values() for e in i.entities}
         return {slug: names[slug] for slug in slugs if slug in names}
 
+    def lock_all(self) -> None:
+        """One unit of work at a time here."""
+
     def lock_names(self) -> None:
         """One unit of work at a time here."""
 

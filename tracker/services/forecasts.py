@@ -25,6 +25,10 @@ def refresh_all(uow: UnitOfWork, now: datetime) -> Refreshed:
     editor's If-Match stays valid across the daily refresh.
     """
     uow.feeds.lock()
+    # Locked before they are read: a step committed meanwhile would otherwise have its forecast
+    # overwritten by one worked out before it, and (PostgreSQL) a step that locks its
+    # initiative and then its milestones could deadlock with this, which wrote them first.
+    uow.initiatives.lock_all()
     initiatives = uow.initiatives.all(InitiativeFilter())
     moved = []
     for initiative in initiatives:

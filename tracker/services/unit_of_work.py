@@ -38,6 +38,9 @@ class Initiatives(Protocol):
     def entity_names(self, slugs: list[str]) -> dict[str, str]:
         """The stored names of the entities with these slugs."""
 
+    def lock_all(self) -> None:
+        """Every initiative, as read afterwards, stays as read until commit."""
+
     def lock_names(self) -> None:
         """A title or slug found free stays free until commit."""
 

@@ -498,18 +498,21 @@ class InitiativeRepository:
                     {"entity_id": rows[name].id, "position": i}
                     for i, name in enumerate(after.entities)
                 ])  # fmt: skip
-            for stage, values in after.milestones.items():
-                if stage not in before.milestones:
-                    connection.execute(
-                        insert(_MILESTONES), [{**values, "initiative_id": initiative_id}]
-                    )
-                elif values != before.milestones[stage]:
-                    _updated(
-                        connection,
-                        _MILESTONES,
-                        {"initiative_id": initiative_id, "stage": stage},
-                        values,
-                    )
+            added = [v for stage, v in after.milestones.items() if stage not in before.milestones]
+            if added:
+                connection.execute(
+                    insert(_MILESTONES), [{**v, "initiative_id": initiative_id} for v in added]
+                )
+            # Every milestone is written, changed or not: a step on SQLite is worked out before
+            # its writers' turn, and the daily refresh may have stored other forecasts in
+            # between (leaving the version as it was). One statement for them all.
+            kept = [(s, v) for s, v in after.milestones.items() if s in before.milestones]
+            if kept:
+                _updated_many(
+                    connection,
+                    _MILESTONES,
+                    [({"initiative_id": initiative_id, "stage": s}, v) for s, v in kept],
+                )
             if after.deadlines != before.deadlines:
                 self._replace(LegalDeadlineRow, initiative_id, after.deadlines)
             if after.findings != before.findings:
@@ -635,6 +638,17 @@ class InitiativeRepository:
         """The stored names of the entities with these slugs."""
         query = select(EntityRow.slug, EntityRow.name).where(EntityRow.slug.in_(slugs))
         return {slug: name for slug, name in self.session.execute(query)}  # noqa: C416 (Row)
+
+    def lock_all(self) -> None:
+        """Lock every initiative until commit, in the order of their ids, the order in which
+        any other change that locks several would take them: what is read afterwards stays as
+        read. On SQLite, by taking the writers' turn."""
+        if self._tx.dialect == "postgresql":
+            self.session.execute(
+                select(InitiativeRow.id).order_by(InitiativeRow.id).with_for_update()
+            )
+        else:
+            self._tx.take_turn()
 
     def lock_names(self) -> None:
         """Serialise the choice of new titles and slugs: a title or slug read as free must
@@ -844,6 +858,23 @@ def _updated(
             **{f"w_{key}": value for key, value in keys.items()},
             **{f"v_{column}": value for column, value in values.items()},
         },
+    )
+
+
+def _updated_many(
+    connection: Connection, table: Table, rows: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> None:
+    """_updated for rows of one shape (the same keys and columns), as one statement."""
+    keys, values = rows[0]
+    connection.execute(
+        _update(table, tuple(keys), tuple(values)),
+        [
+            {
+                **{f"w_{key}": value for key, value in k.items()},
+                **{f"v_{column}": value for column, value in v.items()},
+            }
+            for k, v in rows
+        ],
     )
 
 
