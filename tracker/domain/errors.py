@@ -25,7 +25,16 @@ class Unauthenticated(TrackerError):
 
 
 class Forbidden(TrackerError):
-    """403: the caller's role does not allow this."""
+    """403: the caller's role does not allow this. `rule` names why and `params` holds the facts
+    (the token's name, role and entities, the initiative's entities) that a caller is told, in
+    its language (tracker.outputs.problem_text)."""
+
+    def __init__(
+        self, message: str, *, rule: str | None = None, params: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.params = params or {}
 
 
 class StaleVersion(TrackerError):

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tracker.domain.access import Principal
+from tracker.domain.access import Principal, Role
 from tracker.domain.bounds import within
 from tracker.domain.clock import brussels_day
 from tracker.domain.errors import (
@@ -57,6 +57,17 @@ def _entity_slugs(initiative: Initiative) -> set[str]:
     return {slugify(name) for name in initiative.entities}
 
 
+def _facts(principal: Principal, entities: list[str], **more: str) -> dict[str, object]:
+    """What a 403 tells the caller: its token, and the entities the refusal is about."""
+    return {
+        "name": principal.name,
+        "role": str(principal.role),
+        "token_entities": sorted(principal.entities),
+        "entities": list(entities),
+        **more,
+    }
+
+
 def may_write(principal: Principal, initiative: Initiative) -> bool:
     return principal.can_write(_entity_slugs(initiative))
 
@@ -84,7 +95,11 @@ def writable_initiative(
     if not principal.can_write(entities):
         if not principal.can_read(initiative.is_public, entities):
             raise NotFound("initiative", slug)
-        raise Forbidden(f"{principal.role} '{principal.name}' may not change '{slug}'")
+        raise Forbidden(
+            f"{principal.role} '{principal.name}' may not change '{slug}'",
+            rule="viewer_reads_only" if principal.role == Role.VIEWER else "not_its_initiative",
+            params=_facts(principal, initiative.entities, slug=slug),
+        )
     if initiative.version != expected_version:
         raise StaleVersion(expected_version, initiative.version)
     return initiative
@@ -219,7 +234,11 @@ def create_initiative(
     named = {slugify(catalogue().canonical_entity(e) or e) for e in new.entities}
     if not principal.can_write(named):
         raise Forbidden(
-            f"{principal.role} '{principal.name}' may only create initiatives of its entities"
+            f"{principal.role} '{principal.name}' may only create initiatives of its entities",
+            rule="viewer_reads_only"
+            if principal.role == Role.VIEWER
+            else "create_outside_entities",
+            params=_facts(principal, new.entities),
         )
     new.title = _title(new.title)
     uow.initiatives.lock_names()
@@ -293,15 +312,27 @@ def edit_initiative(
     values = {name: getattr(edit, name) for name in EDITABLE if getattr(edit, name) is not None}
     changed = initiative.edit(values, rules_of=forecast_rules, today=brussels_day(now))
     if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
-        raise Forbidden("an editor keeps at least one of its own entities on the initiative")
+        raise Forbidden(
+            "an editor keeps at least one of its own entities on the initiative",
+            rule="keep_own_entity",
+            params=_facts(principal, initiative.entities),
+        )
     # Co-owners: an editor of one owner may not take the initiative away from another (who
     # would no longer read it, if it is not public), nor publish what the others keep private.
     # A coordinator may, and so may an editor of every owner concerned.
     removed = owners - _entity_slugs(initiative)
     if removed and not _speaks_for(principal, removed):
-        raise Forbidden("only a coordinator, or an editor of that entity, removes an owner")
+        raise Forbidden(
+            "only a coordinator, or an editor of that entity, removes an owner",
+            rule="remove_owner",
+            params=_facts(principal, sorted(removed)),
+        )
     if not was_public and initiative.is_public and not _speaks_for(principal, owners):
-        raise Forbidden("only a coordinator, or an editor of every owner, makes it public")
+        raise Forbidden(
+            "only a coordinator, or an editor of every owner, makes it public",
+            rule="publish_needs_every_owner",
+            params=_facts(principal, sorted(owners)),
+        )
     if "title" in changed:
         uow.initiatives.lock_names()
     if "title" in changed and _title_taken(uow, initiative.title, principal, besides=slug):

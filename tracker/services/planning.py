@@ -80,7 +80,11 @@ def replan(
         raise NotFound("stage", stage_id)
     stage = Stage(stage_id)
     if rebaseline and not principal.can_rebaseline:
-        raise Forbidden("only coordinators re-baseline")
+        raise Forbidden(
+            "only coordinators re-baseline",
+            rule="rebaseline_coordinators",
+            params={"name": principal.name, "role": str(principal.role)},
+        )
     engine = engine_for(initiative.kind)
     if engine.is_final(initiative.state):
         raise Refused("final_state", state=initiative.state, allowed=[])
