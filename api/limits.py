@@ -15,9 +15,10 @@ from litestar import Request, Response
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
-from api.problems import problem_response
+from api.problems import problem_response, request_language
 from api.ratelimit import Rate, TokenBuckets
 from api.session import session_token
+from tracker.outputs import problem_text as text
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_WRITE_RATE = "120/minute"
@@ -80,10 +81,8 @@ def limit_rate(
     if feed:  # calendar clients read status and Retry-After, not problem documents
         return Response(b"Too many requests\n", status_code=429, media_type="text/plain",
                         headers=retry)  # fmt: skip
-    return problem_response(
-        request, 429, f"Too many requests; retry in {retry['Retry-After']} s.",
-        code="rate-limited", headers=retry,
-    )  # fmt: skip
+    detail = text.detail("rate_limited", request_language(request), seconds=retry["Retry-After"])
+    return problem_response(request, 429, detail, code="rate-limited", headers=retry)
 
 
 def rate_limits(app: ASGIApp) -> ASGIApp:

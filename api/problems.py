@@ -1,4 +1,6 @@
-"""Every error is RFC 9457 problem+json, mapped in this one place."""
+"""Every error is RFC 9457 problem+json, mapped in this one place: its title, detail and
+reasons in Dutch, or in English on request (?lang=en, Accept-Language: en); the words are in
+tracker.outputs.problem_text."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import logging
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from http import HTTPStatus
 from typing import Any
 
 import msgspec
@@ -26,6 +27,7 @@ from tracker.domain.errors import (
     TrackerError,
     Unauthenticated,
 )
+from tracker.outputs import problem_text as text
 from tracker.outputs.i18n import language
 from tracker.outputs.messages import input_message, refusal_message
 
@@ -71,7 +73,7 @@ def problem_response(
 ) -> Response[Problem]:
     return Response(
         Problem(
-            title=HTTPStatus(status).phrase,
+            title=text.title(status, request_language(request)),
             status=status,
             detail=detail,
             type=f"urn:wetgevingsplanner:problem:{code}" if code else "about:blank",
@@ -84,7 +86,8 @@ def problem_response(
     )
 
 
-def _lang(request: Request[Any, Any, Any]) -> str:
+def request_language(request: Request[Any, Any, Any]) -> str:
+    """?lang=, else Accept-Language: also the language in which an invalid ?lang= is refused."""
     return language(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
@@ -109,37 +112,133 @@ def _field(item: dict[str, Any]) -> str:
     return ".".join(step.strip(".") for step in steps if step.strip(".")) or "body"
 
 
-def _invalid_params(exc: ValidationException) -> list[InvalidParam]:
-    return [
-        InvalidParam(
-            name=_field(item),
-            reason=str(item.get("message", "invalid value")),
-            location=item.get("source"),
+_MISSING_PARAM = re.compile(r"^Missing required (\w+) parameter '([^']*)'")
+
+
+def _types(annotation: Any) -> list[msgspec.inspect.Type]:
+    """The types a value of `annotation` may have, through Optional, Annotated and lists."""
+    try:
+        info = msgspec.inspect.type_info(annotation)
+    except Exception:  # a type msgspec cannot describe names no allowed values
+        return []
+    return _flat(info)
+
+
+def _flat(info: msgspec.inspect.Type) -> list[msgspec.inspect.Type]:
+    if isinstance(info, msgspec.inspect.Metadata):
+        return _flat(info.type)
+    if isinstance(info, msgspec.inspect.UnionType):
+        return [t for member in info.types for t in _flat(member)]
+    if isinstance(info, msgspec.inspect.ListType | msgspec.inspect.SetType):
+        return _flat(info.item_type)
+    return [info]
+
+
+def _allowed(request: Request[Any, Any, Any], item: dict[str, Any], name: str) -> list[str]:
+    """The values an enumerated field takes, found in the handler's signature: msgspec names
+    the value it refuses, not those it would take."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except AttributeError:
+        return []
+    body = item.get("source") == "body"
+    first = "data" if body else str(item.get("key") or name)
+    definition = parameters.get(first)
+    if definition is None:
+        return []
+    types = _types(definition.annotation)
+    steps = [re.sub(r"\[\d+\]$", "", step) for step in name.split(".")] if body else []
+    for step in steps:
+        below: list[msgspec.inspect.Type] = []
+        for info in types:
+            if isinstance(info, msgspec.inspect.StructType):
+                below += [t for f in info.fields if f.encode_name == step for t in _flat(f.type)]
+            elif isinstance(info, msgspec.inspect.DictType):
+                below += _flat(info.value_type)
+        types = below
+    values: list[str] = []
+    for info in types:
+        if isinstance(info, msgspec.inspect.EnumType):
+            values += [str(member.value) for member in info.cls]
+        elif isinstance(info, msgspec.inspect.LiteralType):
+            values += [str(value) for value in info.values if value is not None]
+    return values
+
+
+def _invalid_params(
+    request: Request[Any, Any, Any], exc: ValidationException, lang: str
+) -> list[InvalidParam]:
+    items = list(exc.extra) if isinstance(exc.extra, list) else []
+    missing = _MISSING_PARAM.match(str(exc.detail))
+    if not items and missing:  # Litestar names a missing parameter in its detail only
+        items = [{"key": missing[2], "source": missing[1], "message": missing[0]}]
+    params = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        name = _field(item)
+        message = str(item.get("message", ""))
+        allowed = _allowed(request, item, name) if "enum value" in message else None
+        params.append(
+            InvalidParam(name, text.reason(message, lang, allowed), location=item.get("source"))
         )
-        for item in (exc.extra if isinstance(exc.extra, list) else [])
-        if isinstance(item, dict)
-    ]
+    return params
+
+
+def _limit(request: Request[Any, Any, Any]) -> int | None:
+    limit = request.app.request_max_body_size
+    return limit if isinstance(limit, int) else None
+
+
+def _http_detail(request: Request[Any, Any, Any], exc: HTTPException, lang: str) -> str:
+    """An HTTP error's detail in the reader's language: the library's own is never shown."""
+    status = exc.status_code
+    if isinstance(exc, PreconditionRequired):
+        return text.detail("if_match_required", lang)
+    if isinstance(exc, IdempotencyKeyReused):
+        return text.detail("idempotency_key_reused", lang)
+    if status == 401:
+        return text.detail("not_authenticated", lang)
+    if status == 404:
+        return text.detail("no_route", lang)
+    if status == 405:
+        allowed = (exc.headers or {}).get("allow") or (exc.headers or {}).get("Allow") or ""
+        return text.detail("method_not_allowed", lang, method=request.method, allowed=allowed)
+    if status == 413:
+        limit = _limit(request)
+        if limit:
+            return text.detail("too_large", lang, limit_bytes=limit, limit_kb=limit // 1024)
+    if status == 415:
+        return text.detail("unsupported_media_type", lang)
+    if status == 428:
+        return text.detail("if_match_required", lang)
+    if status >= 500:
+        return text.detail("internal_error", lang)
+    return text.detail("refused", lang)
 
 
 def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    lang = request_language(request)
     if isinstance(exc, ValidationException):
-        params = _invalid_params(exc)
-        for param in params:
-            if param.reason == "'data'":  # Litestar's words for a missing body
-                param.reason = "a JSON body is required"
-        detail = "; ".join(f"{p.name}: {p.reason}" for p in params) if params else exc.detail
-        return problem_response(
-            request, 400, detail or "invalid request", code="invalid-request", invalid_params=params
+        params = _invalid_params(request, exc, lang)
+        detail = (
+            "; ".join(f"{p.name}: {p.reason}" for p in params)
+            if params
+            else text.detail("invalid_request", lang)
         )
+        return problem_response(request, 400, detail, code="invalid-request", invalid_params=params)
     if exc.status_code == 400:  # the body could not be decoded at all (malformed JSON)
+        reason = text.reason(str(exc.detail), lang)
         return problem_response(
             request,
             400,
-            f"body: {exc.detail}",
+            f"body: {reason}",
             code="invalid-request",
-            invalid_params=[InvalidParam("body", exc.detail, "body")],
+            invalid_params=[InvalidParam("body", reason, "body")],
         )
-    return problem_response(request, exc.status_code, exc.detail, headers=exc.headers or None)
+    return problem_response(
+        request, exc.status_code, _http_detail(request, exc, lang), headers=exc.headers or None
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,18 +256,45 @@ class Described:
     extra: dict[str, Any] = dc_field(default_factory=dict)
 
 
+# The use cases' and the API's own reasons for a 401, by their words (tracker.domain.errors).
+_UNAUTHENTICATED = {
+    "writing needs an API token": "writing_needs_token",
+    "unknown or revoked API token": "unknown_token",
+    "use 'Authorization: Bearer <token>'": "bearer_form",
+}
+
+
+def _input(exc: InvalidInput, lang: str) -> tuple[str, str]:
+    """The detail and the field's reason of an InvalidInput, in the reader's language."""
+    if exc.code:
+        try:
+            detail = input_message(exc.code, exc.field, exc.params, lang)
+        except KeyError:  # a code with no text (yet): said from its reason below
+            pass
+        else:
+            prefix = f"{exc.field}: "
+            return detail, detail.removeprefix(prefix).rstrip(".")
+    # Not worded in problem_text: the use case's own words, which are no library's.
+    reason = text.known_reason(exc.reason, lang) or exc.reason
+    return f"{exc.field}: {reason}", reason
+
+
 def describe(exc: TrackerError, lang: str) -> Described | None:
     """None for an error no caller can act on (a bug: answered 500)."""
     if isinstance(exc, NotFound):
-        return Described(404, str(exc), f"{exc.what}-not-found")
+        return Described(404, text.not_found(exc.what, exc.key, lang), f"{exc.what}-not-found")
     if isinstance(exc, Unauthenticated):
-        return Described(401, str(exc), "unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+        code = _UNAUTHENTICATED.get(str(exc), "not_authenticated")
+        return Described(
+            401, text.detail(code, lang), "unauthenticated", headers={"WWW-Authenticate": "Bearer"}
+        )
     if isinstance(exc, Forbidden):
-        return Described(403, str(exc), "forbidden")
+        generic = text.detail("forbidden", lang)
+        return Described(403, text.forbidden(exc.rule, exc.params, lang, generic), "forbidden")
     if isinstance(exc, StaleVersion):
         return Described(
             412,
-            f"{exc} Read it again (its ETag) and retry.",
+            text.detail("stale_version", lang, expected=exc.expected, current=exc.current),
             "stale-version",
             headers={"ETag": f'"{exc.current}"'},
             extra={"current_version": exc.current},
@@ -183,18 +309,19 @@ def describe(exc: TrackerError, lang: str) -> Described | None:
         )
     if isinstance(exc, Busy):
         # The writers ahead of it are done within seconds, or the database is stuck.
-        return Described(503, str(exc), "database-busy", headers={"Retry-After": "5"})
+        busy = text.detail("database_busy", lang, waited=f"{exc.waited:.0f}")
+        return Described(503, busy, "database-busy", headers={"Retry-After": "5"})
     if isinstance(exc, InvalidQuery):
-        detail = input_message(exc.code, exc.field, exc.params, lang) if exc.code else str(exc)
-        return Described(400, detail, "invalid-request", exc.field, exc.reason, "query")
+        detail, reason = _input(exc, lang)
+        return Described(400, detail, "invalid-request", exc.field, reason, "query")
     if isinstance(exc, InvalidInput):
-        detail = input_message(exc.code, exc.field, exc.params, lang) if exc.code else str(exc)
-        return Described(422, detail, "invalid-content", exc.field, exc.reason, "body")
+        detail, reason = _input(exc, lang)
+        return Described(422, detail, "invalid-content", exc.field, reason, "body")
     return None
 
 
 def on_tracker_error(request: Request[Any, Any, Any], exc: TrackerError) -> Response[Problem]:
-    described = describe(exc, _lang(request))
+    described = describe(exc, request_language(request))
     if described is None:
         return on_unexpected(request, exc)
     extra = dict(described.extra)
@@ -214,9 +341,8 @@ def on_tracker_error(request: Request[Any, Any, Any], exc: TrackerError) -> Resp
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem_response(
-        request, 500, "An unexpected error occurred; it has been logged.", code="internal-error"
-    )
+    detail = text.detail("internal_error", request_language(request))
+    return problem_response(request, 500, detail, code="internal-error")
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

@@ -196,7 +196,7 @@ def test_role_endpoint_matrix(database: Database, is_public: bool, caller: str):
             if status == 401:
                 assert response.headers["www-authenticate"] == "Bearer", endpoint
             if status == 404 and endpoint not in NOT_PROBLEMS:
-                assert response.json()["detail"] == f"initiative '{slug}' not found"
+                assert response.json()["detail"] == f"Initiatief '{slug}' niet gevonden."
             # A refused write changes nothing; an accepted one adds one version and one entry.
             detail = client.get(f"/api/initiatives/{slug}", headers=coordinator).json()
             history = client.get(f"/api/initiatives/{slug}/history", headers=coordinator).json()
@@ -311,7 +311,7 @@ def test_a_hidden_initiative_looks_exactly_like_a_missing_one(seeded: Database):
                 )
                 assert hidden == {
                     **missing,
-                    "detail": f"initiative '{KLIP}' not found",
+                    "detail": f"Initiatief '{KLIP}' niet gevonden.",
                     "instance": f"/api/initiatives/{KLIP}{path}",
                 }
         # Writing with a stale If-Match is still 404, not 412 (which would show a version).

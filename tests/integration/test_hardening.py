@@ -458,14 +458,20 @@ NESTED = b"[" * 1000 + b"]" * 1000
 def test_a_deeply_nested_body_is_401_without_a_token_and_400_with_one(client, coordinator, body):
     json = {"Content-Type": "application/json"}
     problem = assert_problem(client.post("/api/initiatives", content=body, headers=json), 401)
-    assert problem["detail"] == "writing needs an API token"
+    assert problem["detail"] == (
+        "Wijzigen vraagt een API-token: stuur 'Authorization: Bearer <token>'."
+    )
     for method, path in (("POST", "/api/initiatives"), ("PATCH", f"/api/initiatives/{KLIP}"),
                          ("POST", f"/api/initiatives/{KLIP}/events"),
                          ("PUT", f"/api/initiatives/{KLIP}/plan/publication")):  # fmt: skip
         answer = client.request(method, path, content=body, headers={**json, **coordinator})
         problem = assert_problem(answer, 400)
         assert problem["invalid_params"] == [
-            {"name": "body", "reason": "nests deeper than 32 levels", "location": "body"}
+            {
+                "name": "body",
+                "reason": "is te diep genest: ten hoogste 32 niveaus",
+                "location": "body",
+            }
         ]
 
 
