@@ -267,6 +267,7 @@ class InitiativeController(Controller):
         language = provide_language(request, lang)  # as in record
         new = NewInitiative(
             title=data.title.strip(),
+            short_title=data.short_title,
             kind=data.kind,
             entities=[e.strip() for e in data.entities],
             summary=data.summary,
@@ -309,6 +310,7 @@ class InitiativeController(Controller):
         language = provide_language(request, lang)
         edit = InitiativeEdit(
             title=data.title.strip() if data.title else None,
+            short_title=data.short_title,
             summary=data.summary,
             entities=[e.strip() for e in data.entities] if data.entities else None,
             is_public=data.is_public,

@@ -86,10 +86,22 @@ class DeadlineIn(msgspec.Struct, forbid_unknown_fields=True):
     text: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
 
 
+ShortTitle = Annotated[
+    str,
+    Meta(
+        min_length=3,
+        max_length=60,
+        pattern=NO_NUL,
+        description="What a calendar, a list or a report calls it; unlike any other's",
+    ),
+]
+
+
 class InitiativeCreate(msgspec.Struct, forbid_unknown_fields=True):
     title: Annotated[str, Meta(min_length=3, max_length=2000, pattern=NO_NUL)]
     kind: Kind
     entities: Annotated[list[Name], NAMES]
+    short_title: ShortTitle | None = None  # proposed from the title when left out
     summary: Text = ""
     is_public: bool = True
     council_of_state_term: Term = "days_30"
@@ -102,6 +114,7 @@ class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
     """Fields to change; a field left out (or null) stays as it is."""
 
     title: Annotated[str, Meta(min_length=3, max_length=2000, pattern=NO_NUL)] | None = None
+    short_title: ShortTitle | None = None
     summary: Text | None = None
     entities: Annotated[list[Name], NAMES] | None = None
     is_public: bool | None = None

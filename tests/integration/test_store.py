@@ -55,6 +55,38 @@ def test_migrations_create_the_schema_of_the_models(database: Database):
     assert diff == []
 
 
+def test_the_short_titles_migration_gives_stored_initiatives_distinct_short_titles(
+    empty_database: Database,
+):
+    """An initiative stored before short titles existed (revision 0008) gets one proposed from
+    its title; two that would get the same are told apart."""
+    engine = empty_database.engine
+    migrate.upgrade(engine, "0008")
+    insert = text(
+        "INSERT INTO initiative (slug, title, kind, summary, advisory_bodies, state, "
+        "council_of_state_term, is_public, version, created_at, updated_at) VALUES (:slug, "
+        ":title, :kind, '', '[]', 'drafting', 'days_30', :public, 1, :now, :now)"
+    )
+    rows = [
+        ("dao", "Voorontwerp van decreet houdende het platform (DAO-decreet)", "decree"),
+        ("dao-2", "Voorontwerp van decreet tot oprichting van iets (DAO-decreet)", "decree"),
+        ("kluis", "Voorontwerp van besluit van de Vlaamse Regering over de kluis", "order"),
+    ]
+    with engine.begin() as connection:
+        for slug, title, kind in rows:
+            connection.execute(
+                insert, {"slug": slug, "title": title, "kind": kind, "public": True, "now": NOW}
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        shorts = dict(connection.execute(text("SELECT slug, short_title FROM initiative")).all())
+    assert shorts == {
+        "dao": "DAO-decreet",
+        "dao-2": "DAO-decreet (2)",
+        "kluis": "Besluit over de kluis",
+    }
+
+
 def test_upgrade_twice_is_harmless(database: Database):
     migrate.upgrade(database.engine)
     assert migrate.current_revision(database.engine) == migrate.head_revision()

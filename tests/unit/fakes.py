@@ -66,6 +66,10 @@ class FakeInitiatives:
     def slugs(self) -> set[str]:
         return set(self._data.initiatives)
 
+    def slugs_of_short_title(self, short_title: str) -> list[str]:
+        wanted = short_title.lower()
+        return [s for s, i in self._data.initiatives.items() if i.short_title.lower() == wanted]
+
     def slug_of_title(self, title: str) -> str | None:
         return next(iter(self.slugs_of_title(title)), None)
 

@@ -232,3 +232,81 @@ def test_an_edit_of_the_council_term_checks_the_plan_under_the_new_term():
         ("tight_schedule", "error")
     ]
     assert uow.data.initiatives[created.slug].findings == edited.findings
+
+
+# --- short titles ------------------------------------------------------------------------------
+
+
+def _create(uow: FakeUnitOfWork, new: NewInitiative, principal: Principal = COORDINATOR) -> str:
+    with uow:
+        created = create_initiative(uow, new, principal, now=NOW)
+        uow.commit()
+    return created.short_title
+
+
+def test_a_new_initiative_gets_a_short_title_unlike_the_others(uow):
+    assert uow.data.initiatives[_slug(uow)].short_title == "Decreet over de digitale kluis"
+    other = _new("Voorontwerp van decreet over de digitale kluis")  # proposes the same
+    assert _create(uow, other) == "Decreet over de digitale kluis (2)"
+    chosen = _new("Voorontwerp van decreet houdende de digitale kluis voor ondernemingen")
+    chosen.short_title = "  Kluis   voor ondernemingen "
+    assert _create(uow, chosen) == "Kluis voor ondernemingen"
+
+
+@pytest.mark.parametrize(
+    ("short_title", "code"),
+    [("DECREET OVER DE DIGITALE KLUIS", "short_title_taken"), ("  ab ", "short_title_length"),
+     ("x" * 61, "short_title_length")],
+)  # fmt: skip
+def test_a_short_title_that_is_taken_or_of_the_wrong_length_is_refused(uow, short_title, code):
+    new = _new("Voorontwerp van decreet over iets anders")
+    new.short_title = short_title
+    with uow, pytest.raises(InvalidInput) as refused:
+        create_initiative(uow, new, COORDINATOR, now=NOW)
+    assert (refused.value.field, refused.value.code) == ("short_title", code)
+    assert len(uow.data.initiatives) == 1
+    other = _create(uow, _new("Voorontwerp van decreet over iets anders"))
+    slug = next(s for s, i in uow.data.initiatives.items() if i.short_title == other)
+    with uow, pytest.raises(InvalidInput) as refused:
+        edit_initiative(
+            uow, slug, InitiativeEdit(short_title=short_title),
+            COORDINATOR, expected_version=1, now=NOW,
+        )  # fmt: skip
+    assert refused.value.code == code
+    assert uow.data.initiatives[slug].short_title == other
+
+
+def test_an_edit_of_the_short_title_is_logged_with_before_and_after(uow):
+    with uow:
+        edit_initiative(
+            uow, _slug(uow), InitiativeEdit(short_title="Digitale kluis"), EDITOR,
+            expected_version=1, now=NOW,
+        )  # fmt: skip
+        uow.commit()
+    edit = uow.data.events[_slug(uow)][-1]
+    assert (edit.note, edit.details) == (
+        "short_title",
+        {"before": {"short_title": "Decreet over de digitale kluis"},
+         "after": {"short_title": "Digitale kluis"}},
+    )  # fmt: skip
+    with uow:  # its own short title, in another case: no collision with itself
+        edit_initiative(
+            uow, _slug(uow), InitiativeEdit(short_title="Digitale Kluis"), EDITOR,
+            expected_version=2, now=NOW,
+        )  # fmt: skip
+        uow.commit()
+    assert uow.data.initiatives[_slug(uow)].short_title == "Digitale Kluis"
+
+
+def test_a_short_title_held_by_an_initiative_the_caller_may_not_read_does_not_count(uow):
+    """Refusing it would tell that the hidden initiative exists (as for titles)."""
+    with uow:
+        edit_initiative(
+            uow, _slug(uow), InitiativeEdit(is_public=False), EDITOR, expected_version=1, now=NOW
+        )
+        uow.commit()
+    theirs = NewInitiative(
+        title="Voorontwerp van decreet over de digitale kluis", kind=Kind.DECREE,
+        entities=["Departement Omgeving"], short_title="Decreet over de digitale kluis",
+    )  # fmt: skip
+    assert _create(uow, theirs, STRANGER) == "Decreet over de digitale kluis"

@@ -199,6 +199,7 @@ class Initiative:
     slug: str
     title: str
     kind: Kind
+    short_title: str = ""  # tells it apart in a row, a list or a calendar (domain.short_titles)
     summary: str = ""
     entities: list[str] = field(default_factory=list)
     advisory_bodies: list[str] = field(default_factory=list)
@@ -291,8 +292,8 @@ class Initiative:
 # Metadata an edit may change, in the order an edit names what it changed (its note, shown in
 # history and reports); metadata_values says how each is written in an edit's details (JSON).
 EDITABLE = (
-    "title", "summary", "entities", "is_public", "council_of_state_term", "entry_into_force",
-    "legal_deadlines",
+    "title", "short_title", "summary", "entities", "is_public", "council_of_state_term",
+    "entry_into_force", "legal_deadlines",
 )  # fmt: skip
 
 

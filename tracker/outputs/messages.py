@@ -160,6 +160,21 @@ def refusal_message(code: str, params: dict[str, Any], lang: str = "nl") -> str:
 
 
 INPUT_TEMPLATES: dict[str, Label] = {
+    "title_taken": Label(
+        nl="{field}: er bestaat al een initiatief met deze titel.",
+        en="{field}: an initiative with this title exists already.",
+    ),
+    "short_title_taken": Label(
+        nl="{field}: '{value}' is al de korte titel van een ander initiatief; kies er een die "
+        "het van de andere onderscheidt.",
+        en="{field}: '{value}' is already the short title of another initiative; choose one "
+        "that tells it apart from the others.",
+    ),
+    "short_title_length": Label(
+        nl="{field}: een korte titel telt 3 tot {limit} tekens, spaties niet meegerekend aan "
+        "begin en einde.",
+        en="{field}: a short title has 3 to {limit} characters, besides spaces at either end.",
+    ),
     "evidence_required": Label(
         nl="{field}: verplicht voor '{event_label}'.",
         en="{field}: required for '{event_label}'.",

@@ -25,6 +25,7 @@ from tracker.domain.model import (
     Stage,
     Window,
 )
+from tracker.domain.short_titles import distinct, propose_short_title
 from tracker.domain.slugs import fold, make_slug
 from tracker.domain.windows import parse_window
 from tracker.rules.procedure_rules import asks_advice, build_milestones, forecast_rules
@@ -314,7 +315,9 @@ def parse_annex(
         _draft(s, is_last=s is sections[-1], cat=cat, aliases=aliases, taken=taken)
         for s in sections
     ]
-    for draft in drafts:
+    shorts = distinct(propose_short_title(d.initiative.title, d.initiative.kind) for d in drafts)
+    for draft, short in zip(drafts, shorts, strict=True):
+        draft.initiative.short_title = short
         draft.initiative.policy_area = area
         draft.initiative.source = source
     return Annex(drafts, area, source)

@@ -9,6 +9,7 @@ from pathlib import Path
 from tracker.domain.clock import brussels_day
 from tracker.domain.model import Event, Initiative
 from tracker.domain.procedure import CREATE
+from tracker.domain.short_titles import first_free, propose_short_title
 from tracker.domain.slugs import make_slug
 from tracker.readers.annex import Annex, AnnexError, read_annex
 from tracker.rules.procedure_rules import forecast_rules
@@ -39,6 +40,11 @@ def import_annex(uow: UnitOfWork, annex: Annex, *, actor: str, now: datetime) ->
     report = ImportReport(annex.source)
     uow.initiatives.lock_names()
     taken = uow.initiatives.slugs()
+    added: set[str] = set()  # short titles of this import (not yet written, on SQLite)
+
+    def short_taken(short: str) -> bool:
+        return short.casefold() in added or bool(uow.initiatives.slugs_of_short_title(short))
+
     for draft in annex.drafts:
         initiative = draft.initiative
         existing_slug = uow.initiatives.slug_of_title(initiative.title)
@@ -50,6 +56,9 @@ def import_annex(uow: UnitOfWork, annex: Annex, *, actor: str, now: datetime) ->
         if initiative.slug in taken:
             initiative.slug = make_slug(initiative.title, initiative.kind, taken)
         taken.add(initiative.slug)
+        proposed = initiative.short_title or propose_short_title(initiative.title, initiative.kind)
+        initiative.short_title = first_free(proposed, short_taken)
+        added.add(initiative.short_title.casefold())
         initiative.refresh_forecast(forecast_rules(initiative), brussels_day(now))
         uow.initiatives.add(initiative, now=now)
         uow.initiatives.append_event(

@@ -28,6 +28,7 @@ from tracker.domain.model import (
     metadata_values,
 )
 from tracker.domain.procedure import CREATE, EDIT
+from tracker.domain.short_titles import MAX_SHORT_TITLE, first_free, propose_short_title
 from tracker.domain.slugs import MAX_SLUG, make_slug, slugify
 from tracker.rules.procedure_rules import asks_advice, build_milestones, forecast_rules
 from tracker.services.unit_of_work import UnitOfWork
@@ -116,6 +117,7 @@ class NewInitiative:
     advisory_bodies: list[str] = field(default_factory=list)
     legal_deadlines: list[LegalDeadline] = field(default_factory=list)
     plan: dict[Stage, Window] = field(default_factory=dict)
+    short_title: str | None = None  # None: proposed from the title
 
 
 def _canonical(
@@ -148,12 +150,13 @@ def _canonical(
     return [known.get(slug, name) for slug, name in names.items()]
 
 
-def _title_taken(
-    uow: UnitOfWork, title: str, principal: Principal, *, besides: str | None = None
+def _taken(
+    uow: UnitOfWork, holders: list[str], principal: Principal, besides: str | None = None
 ) -> bool:
-    """Whether another initiative the principal may read has this title. One it may not read
-    does not count: refusing the title would tell that it exists (an existence oracle)."""
-    for other in uow.initiatives.slugs_of_title(title):
+    """Whether an initiative of `holders` (slugs), besides `besides`, is one the principal may
+    read. One it may not read does not count: refusing a name it holds would tell that it
+    exists (an existence oracle)."""
+    for other in holders:
         if other == besides:
             continue
         try:
@@ -181,6 +184,30 @@ def _new_slug(uow: UnitOfWork, new: NewInitiative) -> str:
 def _speaks_for(principal: Principal, entities: set[str]) -> bool:
     """Whether the principal may decide for all these entities."""
     return principal.sees_everything or entities <= principal.entities
+
+
+def _short_title(
+    uow: UnitOfWork, short_title: str, principal: Principal, besides: str | None = None
+) -> str:
+    """The short title, refused when it is too short or long, or another initiative's (whatever
+    its case: two initiatives that read alike in a calendar are the trouble it prevents). As for
+    titles (_title_taken), only initiatives the principal may read count."""
+    short_title = " ".join(short_title.split())
+    if not 3 <= len(short_title) <= MAX_SHORT_TITLE:
+        raise InvalidInput(
+            "short_title",
+            f"a short title has 3 to {MAX_SHORT_TITLE} characters",
+            code="short_title_length",
+            params={"limit": MAX_SHORT_TITLE},
+        )
+    if _taken(uow, uow.initiatives.slugs_of_short_title(short_title), principal, besides):
+        raise InvalidInput(
+            "short_title",
+            "another initiative has this short title",
+            code="short_title_taken",
+            params={"value": short_title},
+        )
+    return short_title
 
 
 def _title(title: str) -> str:
@@ -242,8 +269,16 @@ def create_initiative(
         )
     new.title = _title(new.title)
     uow.initiatives.lock_names()
-    if _title_taken(uow, new.title, principal):
-        raise InvalidInput("title", "an initiative with this title exists already")
+    if _taken(uow, uow.initiatives.slugs_of_title(new.title), principal):
+        raise InvalidInput(
+            "title", "an initiative with this title exists already", code="title_taken"
+        )
+    if new.short_title is None:
+        new.short_title = first_free(
+            propose_short_title(new.title, new.kind),
+            lambda short: _taken(uow, uow.initiatives.slugs_of_short_title(short), principal),
+        )
+    new.short_title = _short_title(uow, new.short_title, principal)
     cat = catalogue()
     _check_term(new.council_of_state_term)
     _check_bodies(new.advisory_bodies)
@@ -254,6 +289,7 @@ def create_initiative(
     initiative = Initiative(
         slug=_new_slug(uow, new),
         title=new.title,
+        short_title=new.short_title,
         kind=new.kind,
         summary=new.summary,
         entities=_canonical(uow, new.entities, principal),
@@ -281,6 +317,7 @@ class InitiativeEdit:
     """Metadata to change; None leaves a field as it is."""
 
     title: str | None = None
+    short_title: str | None = None
     summary: str | None = None
     entities: list[str] | None = None
     is_public: bool | None = None
@@ -307,6 +344,8 @@ def edit_initiative(
         edit.entities = _canonical(uow, edit.entities, principal)
     if edit.title is not None:
         edit.title = _title(edit.title)
+    if edit.short_title is not None:
+        edit.short_title = " ".join(edit.short_title.split())
     if edit.council_of_state_term is not None:
         _check_term(edit.council_of_state_term)
     values = {name: getattr(edit, name) for name in EDITABLE if getattr(edit, name) is not None}
@@ -333,10 +372,16 @@ def edit_initiative(
             rule="publish_needs_every_owner",
             params=_facts(principal, sorted(owners)),
         )
-    if "title" in changed:
+    if {"title", "short_title"} & set(changed):
         uow.initiatives.lock_names()
-    if "title" in changed and _title_taken(uow, initiative.title, principal, besides=slug):
-        raise InvalidInput("title", "an initiative with this title exists already")
+    if "title" in changed and _taken(
+        uow, uow.initiatives.slugs_of_title(initiative.title), principal, slug
+    ):
+        raise InvalidInput(
+            "title", "an initiative with this title exists already", code="title_taken"
+        )
+    if "short_title" in changed:
+        _short_title(uow, initiative.short_title, principal, besides=slug)
     if not changed:
         return initiative
     uow.initiatives.save(initiative, now=now)

@@ -31,6 +31,9 @@ class Initiatives(Protocol):
 
     def slugs(self) -> set[str]: ...
 
+    def slugs_of_short_title(self, short_title: str) -> list[str]:
+        """Every initiative with this short title, whatever its case."""
+
     def slug_of_title(self, title: str) -> str | None: ...
 
     def slugs_of_title(self, title: str) -> list[str]: ...

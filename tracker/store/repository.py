@@ -84,8 +84,9 @@ _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _ID_BY_SLUG = select(InitiativeRow.id).where(InitiativeRow.slug == bindparam("slug"))
 # The columns _initiative takes, in its order (see _MILESTONE_COLUMNS for why by position).
 _INITIATIVE_COLUMNS = (
-    "id", "slug", "title", "kind", "summary", "advisory_bodies", "state", "held_stage",
-    "policy_area", "source", "is_public", "council_of_state_term", "entry_into_force", "version",
+    "id", "slug", "title", "short_title", "kind", "summary", "advisory_bodies", "state",
+    "held_stage", "policy_area", "source", "is_public", "council_of_state_term",
+    "entry_into_force", "version",
 )  # fmt: skip
 
 
@@ -394,6 +395,13 @@ class InitiativeRepository:
     def slugs(self) -> set[str]:
         return set(self.session.scalars(select(InitiativeRow.slug)))
 
+    def slugs_of_short_title(self, short_title: str) -> list[str]:
+        """Every initiative with this short title, whatever its case."""
+        query = select(InitiativeRow.slug).where(
+            func.lower(InitiativeRow.short_title) == short_title.lower()
+        )
+        return list(self.session.scalars(query.order_by(InitiativeRow.id)))
+
     def slug_of_title(self, title: str) -> str | None:
         return self.session.scalar(select(InitiativeRow.slug).where(InitiativeRow.title == title))
 
@@ -691,6 +699,7 @@ class _Columns:
         return cls(
             initiative={
                 "title": initiative.title,
+                "short_title": initiative.short_title,
                 "summary": initiative.summary,
                 "state": initiative.state,
                 "held_stage": initiative.held_stage.value if initiative.held_stage else None,
@@ -769,13 +778,14 @@ def _initiative(
 ) -> Initiative:
     """An initiative from its row (_INITIATIVE_COLUMNS), its milestones and its children."""
     (
-        id_, slug, title, kind, summary, advisory_bodies, state, held_stage, policy_area, source,
-        is_public, council_of_state_term, entry_into_force, version,
+        id_, slug, title, short_title, kind, summary, advisory_bodies, state, held_stage,
+        policy_area, source, is_public, council_of_state_term, entry_into_force, version,
     ) = row  # fmt: skip
     return Initiative(
         id=id_,
         slug=slug,
         title=title,
+        short_title=short_title,
         kind=_KINDS[kind],
         summary=summary,
         entities=entities,

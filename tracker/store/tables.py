@@ -67,6 +67,7 @@ class InitiativeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(Text)
+    short_title: Mapped[str] = mapped_column(String(60), server_default="")
     kind: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(32), index=True)
