@@ -26,7 +26,7 @@ def client(seeded: Database) -> Iterator[TestClient]:  # type: ignore[type-arg]
 def test_health(client):
     body = client.get("/health").json()
     assert body["status"] == "ok"
-    assert body["schema_revision"] == migrate.head_revision() == "0008"
+    assert body["schema_revision"] == migrate.head_revision() == "0009"
 
 
 def test_list_is_paginated(client):
@@ -240,3 +240,45 @@ def test_an_entry_into_force_set_by_the_act_replaces_publication_plus_ten_days(s
         assert edited.json()["entry_into_force"] == "2025-11-12"
         history = client.get(f"/api/initiatives/{KLIP}/history").json()["entries"]
         assert (history[-1]["event"], history[-1]["note"]) == ("edit", "entry_into_force")
+
+
+def test_short_titles_name_initiatives_in_lists_calendars_and_pages(client, seeded):
+    """The list, the detail, a calendar's SUMMARY and the pages name an initiative by its short
+    title; the full title stays on the detail and in the description. An editor changes it; one
+    that another initiative has is refused with the reason, in Dutch or in English."""
+    listed = {i["slug"]: i["short_title"] for i in client.get("/api/initiatives").json()["items"]}
+    assert listed[KLIP] == "Decreet gigabitinfrastructuurverordening"
+    assert len(set(listed.values())) == len(listed) == 11
+    detail = client.get(f"/api/initiatives/{KLIP}").json()
+    assert detail["title"].startswith("Voorontwerp van decreet tot wijziging van het KLIP-decreet")
+    programme = client.get("/?lang=nl").text
+    assert f'title="{detail["title"]}">Decreet gigabitinfrastructuurverordening</a>' in programme
+
+    coordinator = token_for(seeded, "coordinator", "coordinator")
+    taken = client.patch(
+        f"/api/initiatives/{KLIP}",
+        json={"short_title": "dao-decreet"},
+        headers={**coordinator, "If-Match": '"1"'},
+    )
+    problem = assert_problem(taken, 422)
+    assert problem["invalid_params"][0]["name"] == "short_title"
+    assert "is al de korte titel van een ander initiatief" in problem["detail"]
+    english = client.patch(
+        f"/api/initiatives/{KLIP}?lang=en",
+        json={"short_title": "dao-decreet"},
+        headers={**coordinator, "If-Match": '"1"'},
+    )
+    assert "is already the short title of another initiative" in english.json()["detail"]
+
+    renamed = client.patch(
+        f"/api/initiatives/{KLIP}",
+        json={"short_title": "KLIP- en GIPOD-decreet"},
+        headers={**coordinator, "If-Match": '"1"'},
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["short_title"] == "KLIP- en GIPOD-decreet"
+    feed = client.get(f"/calendars/initiatives/{KLIP}.ics").text
+    assert "SUMMARY:Eerste principiële goedkeuring VR: KLIP- en GIPOD-decreet\r\n" in feed
+    page = client.get(f"/initiatives/{KLIP}").text
+    assert "<title>KLIP- en GIPOD-decreet" in page
+    assert f"<h1>{detail['title']}</h1>" in page

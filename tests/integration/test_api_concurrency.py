@@ -599,9 +599,9 @@ def test_a_step_during_the_forecast_refresh_keeps_its_forecast(seeded, monkeypat
     commit, and the forecasts stored afterwards are those of the step: the refresh never writes
     what it worked out before the step. (It read every initiative first: a step committed
     meanwhile had its forecasts overwritten, and on PostgreSQL the two could deadlock.)"""
-    from tracker.services import forecasts
     from tracker.domain.clock import brussels_day
     from tracker.rules.procedure_rules import forecast_rules
+    from tracker.services import forecasts
     from tracker.services.forecasts import refresh_all
 
     later = NOW + timedelta(days=60)  # every open forecast moves

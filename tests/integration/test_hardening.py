@@ -537,7 +537,9 @@ def test_signed_in_pages_are_private_and_never_stored(client, seeded):
      "@SUM(1+1)*cmd|x"],
 )  # fmt: skip
 def test_a_formula_in_a_title_reaches_the_csv_as_text(client, coordinator, title):
-    assert _write(client, "PATCH", KLIP, {"title": title}, coordinator).status_code == 200
+    short = "<script>alert(1)</script>[k](javascript:alert(1))<img src=x>"  # 60 at most
+    changed = _write(client, "PATCH", KLIP, {"title": title, "short_title": short}, coordinator)
+    assert changed.status_code == 200, changed.text
     report = client.get("/api/reports/weekly?format=csv")
     assert report.status_code == 200
     rows = list(csv.reader(io.StringIO(report.text)))
@@ -551,7 +553,9 @@ def test_a_formula_in_a_title_reaches_the_csv_as_text(client, coordinator, title
 
 def test_the_markdown_report_escapes_html_and_refuses_javascript_links(client, coordinator):
     title = "<script>alert(1)</script> [klik](javascript:alert(1)) <img src=x onerror=alert(1)>"
-    assert _write(client, "PATCH", KLIP, {"title": title}, coordinator).status_code == 200
+    short = "<script>alert(1)</script>[k](javascript:alert(1))<img src=x>"  # 60 at most
+    changed = _write(client, "PATCH", KLIP, {"title": title, "short_title": short}, coordinator)
+    assert changed.status_code == 200, changed.text
     report = client.get("/api/reports/weekly?format=md")
     assert report.status_code == 200
     assert "<script>" not in report.text

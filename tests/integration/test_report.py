@@ -71,7 +71,7 @@ ALL = (KLIP, EGOV, CRAB, DAO, VMS, VCDV, PROACTIVE, RETENTION, DPO, DV, SOURCES)
 DECREES = (KLIP, EGOV, CRAB, DAO, VMS, VCDV, PROACTIVE)
 
 CSV_HEADER = [
-    "initiative", "title", "stage", "stage_label", "status", "baseline_text",
+    "initiative", "title", "short_title", "stage", "stage_label", "status", "baseline_text",
     "baseline_earliest", "baseline_latest", "forecast_earliest", "forecast_latest", "actual",
     "slippage_days", "overdue",
 ]  # fmt: skip
@@ -344,7 +344,7 @@ def test_a_past_week_is_the_same_whenever_it_is_reported(database: Database):
         assert ADVICE_REFERENCE not in text
         assert SECOND_DECISION not in text
         assert REPLAN_REASON not in text
-    klip = {row[2]: row for row in _csv_rows(then["csv"]) if row[0] == KLIP}
+    klip = {row[3]: row[:2] + row[3:] for row in _csv_rows(then["csv"]) if row[0] == KLIP}
     # As of 19 January: advice not received, expected 30 days after 17 January (16 February);
     # the second approval still follows its plan 'begin maart 2025' (not yet re-planned).
     assert klip["advisory_opinions"][8:13] == ["2025-02-16", "2025-02-16", "", "", "no"]
@@ -360,6 +360,7 @@ def test_a_past_week_is_the_same_whenever_it_is_reported(database: Database):
             "recorded_at": "2025-02-20T11:00:00+01:00",
             "slug": KLIP,
             "title": week8["changes"][0]["title"],
+            "short_title": "Decreet gigabitinfrastructuurverordening",
             "type": "plan_change",
             "what": "Tweede principiële goedkeuring VR",
             "actor": "Juridische dienst",
@@ -374,6 +375,7 @@ def test_a_past_week_is_the_same_whenever_it_is_reported(database: Database):
             "recorded_at": "2025-02-21T10:00:00+01:00",
             "slug": KLIP,
             "title": week8["changes"][0]["title"],
+            "short_title": "Decreet gigabitinfrastructuurverordening",
             "type": "event",
             "what": "Adviezen ontvangen",
             "actor": "Team KLIP",
@@ -620,7 +622,8 @@ def test_json_carries_the_report(scenario: Database):
     assert body["due"][-1]["forecast"] == _period("2025-03-11", "2025-03-20", "medio maart 2025")
     assert [c["type"] for c in body["changes"]] == ["plan_change", "event"]
     assert body["deadlines_at_risk"][1] | {"title": "", "text": ""} == {
-        "slug": KLIP, "title": "", "deadline": "2025-11-12", "text": "",
+        "slug": KLIP, "title": "", "short_title": "Decreet gigabitinfrastructuurverordening",
+        "deadline": "2025-11-12", "text": "",
         "entry_into_force": "2025-12-22", "days_late": 40,
     }  # fmt: skip
     assert len(body["stages"]) == STAGE_ROWS
@@ -653,25 +656,26 @@ def test_csv_has_one_row_per_initiative_stage(scenario: Database):
     rows = _csv_rows(render(_report(scenario, W08), "csv").decode())
     assert rows[0] == CSV_HEADER
     assert len(rows) == 1 + STAGE_ROWS
-    assert len({(r[0], r[2]) for r in rows[1:]}) == STAGE_ROWS
+    assert len({(r[0], r[3]) for r in rows[1:]}) == STAGE_ROWS
     assert {r[0] for r in rows[1:]} == set(ALL)
-    by_key = {(r[0], r[2]): r for r in rows[1:]}
+    by_key = {(r[0], r[3]): r for r in rows[1:]}
     first = by_key[(KLIP, "first_approval")]
     assert first[0] == KLIP
     assert first[1].startswith("Voorontwerp van decreet tot wijziging van het KLIP-decreet")
-    assert first[2:] == [
+    assert first[2] == "Decreet gigabitinfrastructuurverordening"
+    assert first[3:] == [
         "first_approval", "Eerste principiële goedkeuring VR", "at_risk", "medio januari 2025",
         "2025-01-11", "2025-01-20", "", "", "2025-01-17", "-3", "no",
     ]  # fmt: skip
-    assert by_key[(CRAB, "first_approval")][4:] == [
+    assert by_key[(CRAB, "first_approval")][5:] == [
         "slipped", "januari 2025", "2025-01-01", "2025-01-31", "2025-03-28", "2025-03-28", "",
         "56", "yes",
     ]  # fmt: skip
     # Drafting has no planned window: no baseline, no slippage.
-    assert by_key[(CRAB, "drafting")][5:] == [
+    assert by_key[(CRAB, "drafting")][6:] == [
         "", "", "", "2025-02-24", "2025-02-24", "", "", "no"
     ]  # fmt: skip
-    assert [r[2] for r in rows[1:] if r[0] == RETENTION] == [
+    assert [r[3] for r in rows[1:] if r[0] == RETENTION] == [
         "drafting", "first_approval", "advisory_opinions", "second_approval",
         "council_of_state", "final_approval", "publication",
     ]  # fmt: skip

@@ -75,7 +75,8 @@ NEW_DECREE = {
     "entities": ["Agentschap Digitaal Vlaanderen"],
     "plan": {"first_approval": {"text": "juni 2027"}},
 }
-NEW_TITLE = "Voorontwerp van KLIP- en GIPOD-decreet"  # short: a feed's SUMMARY keeps it whole
+NEW_TITLE = "Voorontwerp van KLIP- en GIPOD-decreet"
+NEW_SHORT = "KLIP- en GIPOD-decreet"  # what a feed's SUMMARY shows
 REPLAN = {"reason": "Het advies van de VTC is nodig", "text": "maart 2027"}
 LATER = {"reason": "De onderhandelingen lopen uit", "text": "september 2027"}
 
@@ -634,10 +635,9 @@ def test_a_change_through_one_host_shows_on_every_worker_of_every_host_within_a_
         _moment(change["recorded_at"]), KLIP, "plan_change", change["label"], "anna",
     )  # fmt: skip
 
-    # 3. A edits the title.
-    third, done = cluster.change(
-        second, "A", "PATCH", f"/api/initiatives/{KLIP}", {"title": NEW_TITLE}, '"3"'
-    )
+    # 3. A edits the title and the short title.
+    renamed = {"title": NEW_TITLE, "short_title": NEW_SHORT}
+    third, done = cluster.change(second, "A", "PATCH", f"/api/initiatives/{KLIP}", renamed, '"3"')
     assert _changed(second, third) == everything
     detail = third["detail"].data()
     assert detail == done.json()
@@ -645,11 +645,11 @@ def test_a_change_through_one_host_shows_on_every_worker_of_every_host_within_a_
     assert third["detail with a token"].data() == detail
     assert _listed(third) == (11, {**listed, KLIP: (4, step["to_state"], NEW_TITLE)})
     edit = _added(_history(second), _history(third), _stamped)
-    assert (edit["event"], edit["actor"], edit["note"]) == ("edit", "anna", "title")
+    assert (edit["event"], edit["actor"], edit["note"]) == ("edit", "anna", "title, short_title")
     summaries = {
         e["SUMMARY"].rsplit(": ", 1)[1] for e in _vevents(third["initiative feed"]).values()
     }
-    assert summaries == {NEW_TITLE}
+    assert summaries == {NEW_SHORT}
     assert _of(_vevents(third["programme feed"]), klip) == _vevents(third["initiative feed"])
     count, lines = _report(third)
     assert count == 11
@@ -670,7 +670,8 @@ def test_a_change_through_one_host_shows_on_every_worker_of_every_host_within_a_
     programme, earlier = _vevents(fourth["programme feed"]), _vevents(third["programme feed"])
     (kluis,) = {"-".join(uid.split("-")[:2]) + "-" for uid in set(programme) - set(earlier)}
     new_events = _of(programme, kluis)
-    assert {e["SUMMARY"].rsplit(": ", 1)[1] for e in new_events.values()} == {NEW_DECREE["title"]}
+    summaries = {e["SUMMARY"].rsplit(": ", 1)[1] for e in new_events.values()}
+    assert summaries == {"Decreet over de digitale kluis"}  # proposed from its title
     assert programme == {**earlier, **new_events}
     approval = _event(fourth, "programme feed", kluis, "first_approval")
     assert approval["DTSTART"] == _day(_stage(created, "first_approval")["forecast"]["earliest"])

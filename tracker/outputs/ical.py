@@ -46,13 +46,6 @@ def uid_domain() -> str:
     return os.environ.get("TRACKER_UID_DOMAIN", "wetgevingsplanner.vlaanderen.be")
 
 
-def short_title(title: str, limit: int = 70) -> str:
-    if len(title) <= limit:
-        return title
-    cut = title[:limit].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
-
-
 @dataclass(frozen=True, slots=True)
 class EventContent:
     """What one calendar event shows; `fingerprint` covers the dates and the status."""
@@ -102,7 +95,7 @@ def events(initiative: Initiative, today: date) -> list[EventContent]:
     judged = assessment(initiative, today)
     url = initiative_url(initiative)
     kind = cat.workflows[initiative.kind].label
-    title = short_title(initiative.title)
+    title = initiative.short_title  # the full title is in the description
     result = []
     for stage in initiative.procedure:
         milestone = initiative.milestones[stage]

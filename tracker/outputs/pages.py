@@ -33,6 +33,7 @@ class NextStep:
 class ProgrammeRow:
     slug: str
     title: str
+    short_title: str
     kind_label: str
     state_label: str
     status: str
@@ -89,6 +90,7 @@ def programme(initiatives: list[Initiative], today: date, lang: str) -> Programm
             ProgrammeRow(
                 slug=initiative.slug,
                 title=initiative.title,
+                short_title=initiative.short_title,
                 kind_label=cat.workflows[initiative.kind].label.get(lang),
                 state_label=state_label,
                 status=judged.status.value,

@@ -90,6 +90,7 @@ class StagePlanView(msgspec.Struct):
 class InitiativeSummaryView(msgspec.Struct):
     slug: str
     title: str
+    short_title: str
     kind: str
     state: str
     state_label: str
@@ -103,6 +104,7 @@ class InitiativeSummaryView(msgspec.Struct):
 class InitiativeView(msgspec.Struct):
     slug: str
     title: str
+    short_title: str
     kind: str
     kind_label: str
     state: str
@@ -127,6 +129,7 @@ class InitiativeView(msgspec.Struct):
 class DraftView(msgspec.Struct):
     slug: str
     title: str
+    short_title: str
     kind: str
     line: int
     summary: str
@@ -202,6 +205,7 @@ def initiative_summary(
     return InitiativeSummaryView(
         slug=initiative.slug,
         title=initiative.title,
+        short_title=initiative.short_title,
         kind=initiative.kind.value,
         state=initiative.state,
         state_label=catalogue().state_label(initiative.state, lang),
@@ -220,6 +224,7 @@ def initiative_view(initiative: Initiative, today: date, lang: str = "nl") -> In
     return InitiativeView(
         slug=initiative.slug,
         title=initiative.title,
+        short_title=initiative.short_title,
         kind=initiative.kind.value,
         kind_label=cat.workflows[initiative.kind].label.get(lang),
         state=initiative.state,
@@ -251,6 +256,7 @@ def draft_view(draft: Draft, lang: str = "nl") -> DraftView:
     return DraftView(
         slug=initiative.slug,
         title=initiative.title,
+        short_title=initiative.short_title,
         kind=initiative.kind.value,
         line=draft.line,
         summary=initiative.summary,

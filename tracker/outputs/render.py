@@ -94,7 +94,7 @@ TEXT = {
 }
 
 CSV_COLUMNS = (
-    "initiative", "title", "stage", "stage_label", "status", "baseline_text",
+    "initiative", "title", "short_title", "stage", "stage_label", "status", "baseline_text",
     "baseline_earliest", "baseline_latest", "forecast_earliest", "forecast_latest", "actual",
     "slippage_days", "overdue",
 )  # fmt: skip
@@ -178,7 +178,7 @@ def _csv(report: WeeklyReport) -> str:
     for s in report.stages:
         baseline, forecast = s.baseline, s.forecast
         row = [
-            s.slug, s.title, s.stage, s.stage_label, s.status,
+            s.slug, s.title, s.short_title, s.stage, s.stage_label, s.status,
             baseline.text if baseline else "",
             baseline.earliest or "" if baseline else "",
             baseline.latest or "" if baseline else "",

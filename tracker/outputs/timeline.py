@@ -14,7 +14,7 @@ from tracker.outputs.read_models import STATUS_LABELS
 from workflows.definitions import catalogue
 
 WIDTH = 1000
-LABEL_WIDTH = 270
+LABEL_WIDTH = 400  # room for a short title (at most 60 characters) at 12.5 px
 ROW_HEIGHT = 34
 AXIS_HEIGHT = 34
 LANE = 9  # height of a baseline or forecast bar
@@ -124,7 +124,7 @@ def initiative_spec(initiative: Initiative, judged: Assessment, *, href: str, no
     """One row for the whole initiative: every stage's windows on one line."""
     stages = initiative.procedure
     return Spec(
-        label=initiative.title,
+        label=initiative.short_title,
         href=href,
         note=note,
         status=judged.status,

@@ -25,6 +25,7 @@ class Period(msgspec.Struct, gc=False):
 class InitiativeLine(msgspec.Struct, gc=False):
     slug: str
     title: str
+    short_title: str
     kind: str
     status: str
     status_label: str
@@ -37,6 +38,7 @@ class InitiativeLine(msgspec.Struct, gc=False):
 class StageLine(msgspec.Struct, gc=False):
     slug: str
     title: str
+    short_title: str
     stage: str
     stage_label: str
     baseline: Period | None
@@ -53,6 +55,7 @@ class ChangeLine(msgspec.Struct, gc=False):
     recorded_at: datetime
     slug: str
     title: str
+    short_title: str
     type: str  # "event" or "plan_change"
     what: str  # the event's label, or the re-planned stage's label
     actor: str
@@ -67,6 +70,7 @@ class ChangeLine(msgspec.Struct, gc=False):
 class DeadlineLine(msgspec.Struct, gc=False):
     slug: str
     title: str
+    short_title: str
     deadline: date
     text: str
     entry_into_force: date
@@ -76,6 +80,7 @@ class DeadlineLine(msgspec.Struct, gc=False):
 class FindingLine(msgspec.Struct, gc=False):
     slug: str
     title: str
+    short_title: str
     kind: str
     severity: str
     stage: str | None
@@ -119,13 +124,15 @@ def change_line(initiative: Initiative, entry: Event | PlanChange, lang: str) ->
     recorded_at = entry.recorded_at.astimezone(BRUSSELS)
     if isinstance(entry, Event):
         return ChangeLine(
-            recorded_at=recorded_at, slug=initiative.slug, title=initiative.title, type="event",
+            recorded_at=recorded_at, slug=initiative.slug, title=initiative.title,
+            short_title=initiative.short_title, type="event",
             what=cat.event_label(entry.name, lang), actor=entry.actor,
             occurred_on=entry.occurred_on, reference=entry.reference, note=entry.note,
             before=None, after=None, rebaseline=False,
         )  # fmt: skip
     return ChangeLine(
         recorded_at=recorded_at, slug=initiative.slug, title=initiative.title,
+            short_title=initiative.short_title,
         type="plan_change", what=cat.stages[entry.stage].label.get(lang), actor=entry.actor,
         occurred_on=None, reference=None, note=entry.reason,
         before=period(entry.plan_before or entry.baseline_before),

@@ -11,7 +11,7 @@ from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.model import Initiative, Kind, Stage
 from tracker.domain.slugs import slugify
 from tracker.domain.status import Status
-from tracker.outputs.ical import CANCELLED, LANGS, cancelled, events, short_title, vevent
+from tracker.outputs.ical import CANCELLED, LANGS, cancelled, events, vevent
 from tracker.rules.procedure_rules import assessment
 from tracker.services.tokens import hash_token
 from tracker.store.feeds import EventWrite, StoredEvent
@@ -166,7 +166,7 @@ def feed(
         ):
             raise NotFound("initiative", key or "")
         ids = [initiative.id] if initiative.id is not None else []
-        name = short_title(initiative.title)
+        name = initiative.short_title
     elif scope == "entity":
         names = {slug: n for slug, n, _ in uow.initiatives.entities(audience) if slug == key}
         if not names:  # unknown, or involved only in initiatives this feed may not show

@@ -255,6 +255,7 @@ def _report(
                 DeadlineLine(
                     slug=k.initiative.slug,
                     title=k.initiative.title,
+                    short_title=k.initiative.short_title,
                     deadline=risk.deadline.due_on,
                     text=risk.deadline.text,
                     entry_into_force=risk.entry_into_force,
@@ -270,6 +271,7 @@ def _report(
             FindingLine(
                 slug=k.initiative.slug,
                 title=k.initiative.title,
+                short_title=k.initiative.short_title,
                 kind=f.kind.value,
                 severity=f.severity.value,
                 stage=f.stage.value if f.stage else None,
@@ -301,6 +303,7 @@ def _initiative_line(k: _Known, lang: str) -> InitiativeLine:
     return InitiativeLine(
         slug=k.initiative.slug,
         title=k.initiative.title,
+        short_title=k.initiative.short_title,
         kind=k.initiative.kind.value,
         status=k.judged.status.value,
         status_label=STATUS_LABELS[k.judged.status].get(lang),
@@ -325,6 +328,7 @@ def _stage_lines(k: _Known, day: date, names: dict[Stage, tuple[str, str]]) -> l
             StageLine(
                 slug=initiative.slug,
                 title=initiative.title,
+                short_title=initiative.short_title,
                 stage=value,
                 stage_label=label,
                 baseline=period(milestone.baseline),
