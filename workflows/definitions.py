@@ -8,7 +8,9 @@ withdrawn.
 
 from __future__ import annotations
 
+import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,10 +20,11 @@ from typing import Any
 
 import holidays
 from dateutil.easter import easter
+from rapidfuzz import fuzz, process
 
 from tracker.domain.calendar import Duration, ParliamentCalendar, Recess, WorkingCalendar
 from tracker.domain.model import Initiative, Kind, Stage, Terminal
-from tracker.domain.slugs import fold
+from tracker.domain.slugs import fold, slugify
 
 DATA_DIR = Path(__file__).parent
 
@@ -145,8 +148,17 @@ class Catalogue:
         return self.system_events[event].get(lang) if event in self.system_events else event
 
     def canonical_entity(self, name: str) -> str:
+        """The register's name for `name` (a name, alias or slug), else `name` as given."""
         name = name.strip()
-        return self.entity_aliases.get(name.casefold(), name)
+        return self.registered_entity(name) or name
+
+    def registered_entity(self, name: str) -> str | None:
+        """The register's name for a name, alias or slug; None when the register lacks it."""
+        found = self.entity_aliases.get(entity_key(name))
+        return found if found is not None else _entity_slugs(self).get(slugify(name))
+
+    def closest_entities(self, name: str, limit: int = 3) -> list[str]:
+        return closest_entities(name, self.entity_aliases, limit)
 
     def government_decisions(self) -> frozenset[Stage]:
         return frozenset(s for s, d in self.stages.items() if d.government_decision)
@@ -258,15 +270,66 @@ def _workflow(raw: Mapping[str, Any], stage_defs: Mapping[Stage, StageDef]) -> W
     )
 
 
+# How the register classes its entries (documentation, checked on loading).
+ENTITY_KINDS = frozenset({
+    "departement", "agentschap", "adviesorgaan", "instelling", "vereniging", "onderneming",
+    "groep",
+})  # fmt: skip
+_DASHES = re.compile(r"[-\u2010-\u2015]+")
+
+
+def entity_key(name: str) -> str:
+    """How an entity name is matched against the register: case-insensitively, and whatever
+    the hyphens, dashes, spaces and the spacing around commas ("Informatie- en ICT-beleid",
+    "informatie en ict beleid"); a slug's hyphens are spaces too."""
+    text = _DASHES.sub(" ", unicodedata.normalize("NFC", name).casefold())
+    text = re.sub(r"\s*,\s*", ", ", text)
+    return re.sub(r"\s+", " ", text).strip(" .;:")
+
+
 def load_entity_aliases(path: Path) -> dict[str, str]:
-    """Canonical entity names keyed by lower-case variant: the `[aliases]` of a TOML file, and its
-    `names` (names that contain a comma or "en" and must not be split) as their own alias."""
+    """The register of entities (workflows/entities.toml): each canonical name keyed by the
+    entity_key of itself and of each of its aliases. A variant that names two entities, or an
+    unknown kind, is an error in the register."""
     if not path.is_file():
         return {}
     with path.open("rb") as f:
         raw = tomllib.load(f)
-    aliases = {name.casefold(): name for name in raw.get("names", [])}
-    return aliases | {k.casefold(): v for k, v in raw.get("aliases", {}).items()}
+    aliases: dict[str, str] = {}
+    for entry in raw.get("entity", []):
+        name = entry["name"]
+        if entry.get("kind") not in ENTITY_KINDS:
+            raise ValueError(f"{path}: {name}: kind must be one of {sorted(ENTITY_KINDS)}")
+        for variant in (name, *entry.get("aliases", ())):
+            key = entity_key(variant)
+            if aliases.setdefault(key, name) != name:
+                raise ValueError(f"{path}: '{variant}' names both {aliases[key]} and {name}")
+    return aliases
+
+
+def closest_entities(name: str, aliases: Mapping[str, str], limit: int = 3) -> list[str]:
+    """The canonical names of the register entries whose names or aliases look most like
+    `name` (a misspelling), best first; none when nothing is close.
+
+    A plain edit distance (fuzz.ratio): the partial-match scorers rank any name that shares
+    "Vlaamse" or "Departement" with `name` as close. Matches well behind the best are left out.
+    """
+    found: list[str] = []
+    matches = process.extract(
+        entity_key(name), list(aliases), scorer=fuzz.ratio, score_cutoff=70, limit=4 * limit
+    )
+    best = matches[0][1] if matches else 0
+    for key, score, _ in matches:
+        if score >= best - 10 and aliases[key] not in found:
+            found.append(aliases[key])
+    return found[:limit]
+
+
+@lru_cache(maxsize=4)
+def _entity_slugs(cat: Catalogue) -> dict[str, str]:
+    """The register's names by the slug of each name and alias (a token names entities by
+    slug)."""
+    return {slugify(variant): name for variant, name in cat.entity_aliases.items()}
 
 
 def prepare() -> None:

@@ -4,6 +4,7 @@ their rules: a unit of work works on a copy of the data and commit makes it the 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -79,6 +80,19 @@ class FakeInitiatives:
     def entity_names(self, slugs: list[str]) -> dict[str, str]:
         names = {slugify(e): e for i in self._data.initiatives.values() for e in i.entities}
         return {slug: names[slug] for slug in slugs if slug in names}
+
+    def entity_tokens(self, slug: str) -> list[str]:
+        return sorted(n for n, (_, p, _) in self._data.tokens.items() if slug in p.entities)
+
+    def move_entity_tokens(self, source: str, target: str) -> None:
+        for name, (token_hash, principal, revoked_at) in self._data.tokens.items():
+            if source in principal.entities:
+                entities = (principal.entities - {source}) | {target}
+                moved = dataclasses.replace(principal, entities=frozenset(entities))
+                self._data.tokens[name] = (token_hash, moved, revoked_at)
+
+    def remove_entity(self, slug: str) -> None:
+        """Here an entity is only what the initiatives name."""
 
     def lock_all(self) -> None:
         """One unit of work at a time here."""

@@ -34,6 +34,7 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 STUURORGAAN = "Stuurorgaan Vlaams Informatie- en ICT-beleid"
 ADV = "Agentschap Digitaal Vlaanderen"
 VDB = "Vlaams Datanutsbedrijf"
+VTC = "Vlaamse Toezichtcommissie voor de verwerking van persoonsgegevens"
 
 DECREE_PROCEDURE = [
     "drafting", "first_approval", "advisory_opinions", "second_approval", "council_of_state",
@@ -167,11 +168,12 @@ def test_seed_titles_kinds_policy_area_and_source(seed: Annex) -> None:
 
 SEED_ENTITIES = {
     KLIP: [
-        VDB, ADV, "Vlaams DKBUZA", "Departement MOW", "Departement Omgeving",
+        VDB, ADV, "Departement Kanselarij en Buitenlandse Zaken",
+        "Departement Mobiliteit en Openbare Werken", "Departement Omgeving",
         "Stakeholders GIPOD en KLIP",
     ],
-    DATA_AUTORITEIT: [ADV, "Vlaamse Toezichtcommissie (VTC)"],
-    CRAB: [ADV, VDB, "VEKA", "VVSG", STUURORGAAN],
+    DATA_AUTORITEIT: [ADV, VTC],
+    CRAB: [ADV, VDB, "Vlaams Energie- en Klimaatagentschap", "VVSG", STUURORGAAN],
     DAO: [VDB, ADV, "VVSG", "Uitvaartsector", "Departement Zorg", "Agentschap Binnenlands Bestuur"],
     VMS: [ADV, "VVSG", STUURORGAAN],
     CENTRUM: [ADV, VDB, "VVSG", STUURORGAAN],
@@ -196,7 +198,17 @@ def test_seed_entities_with_the_alias_file(seed: Annex, slug: str, expected: lis
         (VMS, [ADV, "VVSG", "Stuurorgaan"]),
         # written out in full in the annex: "Informatie- en ICT-beleid" is one name
         (FUNCTIONARISSEN, [ADV, "VVSG", STUURORGAAN]),
-        (KLIP, SEED_ENTITIES[KLIP]),
+        (
+            KLIP,
+            [
+                VDB,
+                ADV,
+                "Vlaams DKBUZA",
+                "Departement MOW",
+                "Departement Omgeving",
+                "Stakeholders GIPOD en KLIP",
+            ],
+        ),
         (BEHEREN, SEED_ENTITIES[BEHEREN]),
     ],
 )
@@ -482,11 +494,11 @@ SAMPLE_ENTITIES = {
     EPB: [VEKA, "Departement Omgeving", "Vlaamse Milieumaatschappij", "VVSG",
           "Stakeholders VEB en VITO"],
     OMV: ["Departement Omgeving", ADV, "VVSG"],  # "Digitaal Vlaanderen" through the alias file
-    KERKEN: ["Agentschap Onroerend Erfgoed", "Departement CJM", "VVSG",
+    KERKEN: ["Agentschap Onroerend Erfgoed", "Departement Cultuur, Jeugd en Media", "VVSG",
              "Centrale besturen van de erkende erediensten"],
     WATER: [],
-    PREMIES: [VEKA, "Vlaamse Regulator van de Elektriciteits- en Gasmarkt",
-              "Fluvius System Operator"],
+    # the VREG is the Vlaamse Nutsregulator since it also regulates water
+    PREMIES: [VEKA, "Vlaamse Nutsregulator", "Fluvius System Operator"],
 }  # fmt: skip
 
 
@@ -645,10 +657,12 @@ def test_sample_legal_deadlines(sample: Annex) -> None:
 
 
 SAMPLE_FINDINGS = {
-    EPB: [("deadline_risk", "error", "publication")],
+    # "stakeholders VEB en VITO" and "de centrale besturen van de erkende erediensten" are no
+    # organisations of the register
+    EPB: [("deadline_risk", "error", "publication"), ("unknown_entity", "warning", None)],
     OMV: [("tight_schedule", "warning", "publication")],
-    KERKEN: [("deadline_risk", "warning", "publication"), ("unparsed_date", "warning",
-             "second_approval")],
+    KERKEN: [("deadline_risk", "warning", "publication"), ("unknown_entity", "warning", None),
+             ("unparsed_date", "warning", "second_approval")],
     WATER: [("missing_entities", "warning", None), ("stage_order", "warning", "final_approval")],
     PREMIES: [("tight_schedule", "error", "second_approval")],
 }  # fmt: skip
@@ -1043,7 +1057,7 @@ def test_split_entities(text: str, expected: list[str]) -> None:
         ("stuurorgaan", [STUURORGAAN]),
         ("Digitaal Vlaanderen en het Facilitair Bedrijf", [ADV, "Het Facilitair Bedrijf"]),
         # two spellings of one entity become one
-        ("VTC, Vlaamse Toezichtcommissie", ["Vlaamse Toezichtcommissie (VTC)"]),
+        ("VTC, Vlaamse Toezichtcommissie", [VTC]),
         ("agentschap Digitaal Vlaanderen, Digitaal Vlaanderen", [ADV]),
         # unknown names are kept as written
         ("VVSG", ["VVSG"]),

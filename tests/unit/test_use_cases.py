@@ -201,7 +201,10 @@ def test_a_token_authenticates_until_it_is_revoked():
         secret = create_token(uow, name="anna", role=Role.EDITOR, entities=["AIV"], now=NOW)
         uow.commit()
     with uow:
-        assert authenticate(uow, secret) == Principal("anna", Role.EDITOR, frozenset({"aiv"}))
+        # AIV, Informatie Vlaanderen, is Agentschap Digitaal Vlaanderen now (the register)
+        assert authenticate(uow, secret) == Principal(
+            "anna", Role.EDITOR, frozenset({"agentschap-digitaal-vlaanderen"})
+        )
         revoke_token(uow, "anna", now=NOW)
         uow.commit()
     with uow:

@@ -24,6 +24,7 @@ from tracker.outputs.messages import finding_message
 from tracker.outputs.read_models import annex_view
 from tracker.outputs.render import FORMATS, render_parts
 from tracker.readers.annex import AnnexError, read_annex
+from tracker.services.entities import merge_entity
 from tracker.services.feeds import create_feed_token, revoke_feed_token
 from tracker.services.forecasts import refresh_all
 from tracker.services.importing import seed
@@ -77,11 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="who acts with it (the event log's actor)")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument(
-        "--entity", action="append", default=[], help="entity (name or slug); repeatable"
+        "--entity",
+        action="append",
+        default=[],
+        help="entity of the register (workflows/entities.toml): name, alias or slug; repeatable",
     )
     revoke = token_commands.add_parser("revoke", help="revoke a token by its name")
     revoke.add_argument("name")
     token_commands.add_parser("list", help="list the tokens (never the secrets)")
+
+    entity = commands.add_parser("entity", help="entities (organisations)")
+    entity_commands = entity.add_subparsers(dest="entity_command", required=True, metavar="ACTION")
+    merge = entity_commands.add_parser(
+        "merge", help="move every initiative and token of an entity to another, then remove it"
+    )
+    merge.add_argument("source", metavar="SOURCE", help="the stored entity to merge (name or slug)")
+    merge.add_argument("target", metavar="TARGET", help="an entity of the register")
+    merge.add_argument("--actor", default=None, help="name recorded in the event log")
 
     feed_token = commands.add_parser("feed-token", help="secret calendar feed addresses")
     feed_commands = feed_token.add_subparsers(dest="feed_command", required=True, metavar="ACTION")
@@ -227,6 +240,23 @@ def _token(args: argparse.Namespace) -> None:
                 print(f"{info.name}\t{info.role}\t{entities}\t{state}")
 
 
+def _entity(args: argparse.Namespace) -> None:
+    db = _database()
+    _require_schema(db)
+    actor = args.actor or f"tracker entity merge ({getpass.getuser()})"
+    with db.uow() as uow:
+        merged = merge_entity(uow, args.source, args.target, actor=actor, now=utc_now())
+        uow.commit()
+    print(
+        f"'{merged.source}' samengevoegd met '{merged.target}': "
+        f"{len(merged.initiatives)} initiatieven, {len(merged.tokens)} tokens"
+    )
+    for slug in merged.initiatives:
+        print(f"  {slug}")
+    for name in merged.tokens:
+        print(f"  token '{name}'")
+
+
 def _feed_token(args: argparse.Namespace) -> None:
     db = _database()
     _require_schema(db)
@@ -342,6 +372,8 @@ def run(argv: Sequence[str] | None = None) -> None:
             print(migrate.current_revision(db.engine) or "empty database (no schema)")
     elif args.command == "seed":
         _seed(args)
+    elif args.command == "entity":
+        _entity(args)
     elif args.command == "feed-token":
         _feed_token(args)
     elif args.command == "forecast":

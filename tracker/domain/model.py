@@ -120,6 +120,7 @@ class FindingKind(StrEnum):
     MISSING_PLANNING = "missing_planning"
     UNRESOLVED_DEADLINE = "unresolved_deadline"
     DEADLINE_RISK = "deadline_risk"
+    UNKNOWN_ENTITY = "unknown_entity"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,14 @@ FINDING_TEMPLATES: dict[FindingKind, Label] = {
         en="The publication ({text}) may bring entry into force after the legal deadline of "
         "{deadline} (as late as {entry_into_force}).",
     ),
+    FindingKind.UNKNOWN_ENTITY: Label(
+        nl="'{name}' staat niet in het register van entiteiten en is bewaard zoals geschreven; "
+        "bekende namen die erop lijken: {closest}. Voeg de naam toe aan het register of voeg "
+        "de entiteit samen met een bekende (tracker entity merge).",
+        en="'{name}' is not in the register of entities and is kept as written; known names "
+        "that look like it: {closest}. Add the name to the register or merge the entity into a "
+        "known one (tracker entity merge).",
+    ),
 }
 
 _STAGE_PARAMS = ("stage", "previous")

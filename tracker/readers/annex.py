@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from tracker.domain.bounds import year_within
@@ -29,7 +30,7 @@ from tracker.domain.short_titles import distinct, propose_short_title
 from tracker.domain.slugs import fold, make_slug
 from tracker.domain.windows import parse_window
 from tracker.rules.procedure_rules import asks_advice, build_milestones, forecast_rules
-from workflows.definitions import Catalogue, catalogue
+from workflows.definitions import Catalogue, catalogue, closest_entities, entity_key
 
 HEADING = re.compile(r"^Regelgeving\s*[-–—:]\s*(?P<title>\S.*)$")
 PLANNING = re.compile(r"^Indicatieve planning\s*:?\s*$", re.IGNORECASE)
@@ -178,7 +179,11 @@ def _bodies(text: str, cat: Catalogue) -> list[str]:
 
 
 def split_entities(text: str, aliases: Mapping[str, str] | None = None) -> list[str]:
-    """Organisations of a comma/"en" list, keeping names such as "Informatie- en ICT-beleid"."""
+    """Organisations of a comma/"en" list, keeping names such as "Informatie- en ICT-beleid".
+
+    `aliases`: the register (workflows.definitions.load_entity_aliases, keyed by entity_key);
+    a name it knows becomes its canonical name, one it does not is kept as written (capitalised).
+    """
     # Known names that contain a separator ("Departement Cultuur, Jeugd en Media") are kept whole.
     protected: list[str] = []
 
@@ -186,9 +191,8 @@ def split_entities(text: str, aliases: Mapping[str, str] | None = None) -> list[
         protected.append(match[0])
         return f"\x00{len(protected) - 1}\x00"
 
-    for known in sorted(aliases or {}, key=len, reverse=True):
-        if "," in known or " en " in known:
-            text = re.sub(rf"(?<!\w){re.escape(known)}(?!\w)", protect, text, flags=re.IGNORECASE)
+    if (whole := _known_lists(frozenset(aliases or ()))) is not None:
+        text = whole.sub(protect, text)
     names: list[str] = []
     for item in (p.strip() for p in re.split(r"\s*[,;]\s*", text)):
         parts = re.split(r"\s+en\s+", item)
@@ -206,10 +210,50 @@ def split_entities(text: str, aliases: Mapping[str, str] | None = None) -> list[
         name = re.sub(r"^(?:de|het)\s+", "", name)
         if not name:
             continue
-        name = (aliases or {}).get(name.casefold(), name[0].upper() + name[1:])
+        name = (aliases or {}).get(entity_key(name), name[0].upper() + name[1:])
         if name.casefold() not in (n.casefold() for n in result):
             result.append(name)
     return result
+
+
+_GAP = r"[\s\-\u2010-\u2015]+"  # what entity_key reads as one space
+
+
+@lru_cache(maxsize=8)
+def _known_lists(keys: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for the register's names that contain a comma or "en", longest first, written
+    with any hyphens and spacing that entity_key ignores."""
+
+    def tolerant(key: str) -> str:
+        parts = re.split(r"(, | )", key)
+        return "".join(
+            r"\s*,\s*" if p == ", " else _GAP if p == " " else re.escape(p) for p in parts
+        )
+
+    lists = sorted((k for k in keys if "," in k or " en " in k), key=lambda k: (-len(k), k))
+    if not lists:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(tolerant, lists))})(?!\w)", re.IGNORECASE)
+
+
+def entity_findings(names: list[str], aliases: Mapping[str, str]) -> list[Finding]:
+    """An `unknown_entity` finding for each name the register does not know, with the closest
+    names it does know. The name itself stays on the initiative as written, so that nothing of
+    the annex is lost; a coordinator adds it to the register or merges it (`tracker entity
+    merge`). Without a register (empty `aliases`) nothing is judged."""
+    if not aliases:
+        return []
+    known = set(aliases.values())
+    return [
+        Finding(
+            FindingKind.UNKNOWN_ENTITY,
+            Severity.WARNING,
+            None,
+            {"name": name, "closest": ", ".join(closest_entities(name, aliases)) or "—"},
+        )
+        for name in names
+        if name not in known and entity_key(name) not in aliases
+    ]
 
 
 def _shared_head(left: str, right: str) -> bool:
@@ -349,14 +393,15 @@ def _draft(
             entity_lines.append(line)
     summary = "\n\n".join(_paragraphs(rationale))
     deadlines, findings = legal_deadlines(summary)
+    entities = split_entities(_entity_text(entity_lines), aliases)
     initiative = Initiative(
         slug=make_slug(section.title, kind, taken),
         title=section.title,
         kind=kind,
         summary=summary,
-        entities=split_entities(_entity_text(entity_lines), aliases),
+        entities=entities,
         legal_deadlines=deadlines,
-        findings=findings,
+        findings=findings + entity_findings(entities, aliases or {}),
     )
     draft = Draft(initiative, section.line, _stage_lines(planning, kind, cat))
     _plan(draft, cat)

@@ -9,6 +9,7 @@ from datetime import datetime
 from tracker.domain.access import Principal, Role
 from tracker.domain.errors import InvalidInput, NotFound
 from tracker.domain.slugs import slugify
+from tracker.services.entities import registered_entity
 from tracker.services.unit_of_work import UnitOfWork
 
 PREFIX = "wgp_"
@@ -29,8 +30,9 @@ def create_token(
         raise InvalidInput("name", f"a token named '{name}' exists already")
     if role is Role.EDITOR and not entities:
         raise InvalidInput("entity", "an editor writes for at least one entity")
+    # Only the register's entities: a misspelt one would scope the token to nothing.
+    slugs = sorted({slugify(registered_entity(e)) for e in entities})
     token = PREFIX + secrets.token_urlsafe(32)
-    slugs = sorted({slugify(e) for e in entities})
     uow.tokens.add(name=name, role=role, entities=slugs, token_hash=hash_token(token), now=now)
     return token
 

@@ -41,6 +41,15 @@ class Initiatives(Protocol):
     def entity_names(self, slugs: list[str]) -> dict[str, str]:
         """The stored names of the entities with these slugs."""
 
+    def entity_tokens(self, slug: str) -> list[str]:
+        """The names of the API and feed tokens scoped to the entity, revoked ones too."""
+
+    def move_entity_tokens(self, source: str, target: str) -> None:
+        """Scope the tokens of entity slug `source` to slug `target` instead."""
+
+    def remove_entity(self, slug: str) -> None:
+        """Remove the entity once no initiative names it."""
+
     def lock_all(self) -> None:
         """Every initiative, as read afterwards, stays as read until commit."""
 

@@ -54,9 +54,11 @@ from tracker.domain.model import (
 )
 from tracker.domain.slugs import slugify
 from tracker.store.tables import (
+    ApiTokenRow,
     Base,
     EntityRow,
     EventRow,
+    FeedTokenRow,
     FindingRow,
     InitiativeEntityRow,
     InitiativeRow,
@@ -646,6 +648,41 @@ class InitiativeRepository:
         """The stored names of the entities with these slugs."""
         query = select(EntityRow.slug, EntityRow.name).where(EntityRow.slug.in_(slugs))
         return {slug: name for slug, name in self.session.execute(query)}  # noqa: C416 (Row)
+
+    def entity_tokens(self, slug: str) -> list[str]:
+        """The names of the API and feed tokens (revoked ones too) scoped to the entity."""
+        names: list[str] = []
+        for table in (core_table(ApiTokenRow), core_table(FeedTokenRow)):
+            rows = self.session.connection().execute(select(table.c.name, table.c.entities))
+            names += [name for name, entities in rows if slug in entities]
+        return sorted(names)
+
+    def move_entity_tokens(self, source: str, target: str) -> None:
+        """Scope the API and feed tokens of entity slug `source` to slug `target` instead (once
+        each). The tables are small, and a JSON list is searched alike on SQLite and PostgreSQL
+        only in Python."""
+
+        def write() -> None:
+            connection = self._tx.session.connection()
+            for table in (core_table(ApiTokenRow), core_table(FeedTokenRow)):
+                for id_, entities in connection.execute(select(table.c.id, table.c.entities)):
+                    if source in entities:
+                        moved = sorted({target if e == source else e for e in entities})
+                        connection.execute(
+                            update(table).where(table.c.id == id_).values(entities=moved)
+                        )
+
+        self._tx.write(write)
+
+    def remove_entity(self, slug: str) -> None:
+        """Remove the entity, once no initiative names it (its links were replaced before)."""
+
+        def write() -> None:
+            table, links = core_table(EntityRow), core_table(InitiativeEntityRow)
+            linked = select(links.c.entity_id).where(links.c.entity_id == table.c.id).exists()
+            self._tx.session.execute(delete(table).where(table.c.slug == slug, ~linked))
+
+        self._tx.write(write)
 
     def lock_all(self) -> None:
         """Lock every initiative until commit, in the order of their ids, the order in which
