@@ -533,8 +533,9 @@ def test_the_programme_has_one_event_per_planned_milestone_and_legal_deadline(cl
     assert first["summary"] == f"Eerste principiële goedkeuring VR: {KLIP_SHORT}"
     assert first["categories"] == [
         "Eerste principiële goedkeuring VR", "Decreet", "Vlaams Datanutsbedrijf",
-        "Agentschap Digitaal Vlaanderen", "Vlaams DKBUZA", "Departement MOW",
-        "Departement Omgeving", "Stakeholders GIPOD en KLIP",
+        "Agentschap Digitaal Vlaanderen", "Departement Kanselarij en Buitenlandse Zaken",
+        "Departement Mobiliteit en Openbare Werken", "Departement Omgeving",
+        "Stakeholders GIPOD en KLIP",
     ]  # fmt: skip
     calendar = IcsCalendarStream.calendar_from_ics(
         _feed(client, f"/calendars/initiatives/{KLIP}.ics")
