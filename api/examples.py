@@ -34,15 +34,31 @@ EDIT = _body(
     {"is_public": False, "summary": "Herwerkte samenvatting"},
     "Only the fields given change.",
 )
-EVENT = _body(
-    "First approval in principle",
-    {
-        "event": "approve_first",
-        "occurred_on": "2025-01-17",
-        "reference": "VR 2025 1701 DOC.0042/1",
-        "note": "Goedgekeurd met het oog op het advies van de VTC",
-    },
-    "The event (see /transitions), the day it happened and its evidence.",
+EVENT = Body(
+    description="The event (see /transitions), the day it happened and its evidence. A date "
+    "that draws warnings (a government decision not on a Friday, a plenary vote not on a "
+    "Wednesday or in a recess, a Council of State advice long after its term) is refused "
+    '(409, rule confirm_date, listing them) until it is sent again with `"confirm": true`.',
+    examples=[
+        Example(
+            summary="First approval in principle",
+            value={
+                "event": "approve_first",
+                "occurred_on": "2025-01-17",
+                "reference": "VR 2025 1701 DOC.0042/1",
+                "note": "Goedgekeurd met het oog op het advies van de VTC",
+            },
+        ),
+        Example(
+            summary="A plenary vote on a Thursday, confirmed",
+            value={
+                "event": "adopt",
+                "occurred_on": "2025-07-03",
+                "reference": "Stuk 123 (2024-2025) - Nr. 5",
+                "confirm": True,
+            },
+        ),
+    ],
 )
 PLAN = _body(
     "The second approval slips to the end of March",

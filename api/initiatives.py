@@ -411,6 +411,7 @@ class InitiativeController(Controller):
                 principal=principal,
                 expected_version=expected_version(principal, if_match),
                 now=utc_now(),
+                confirmed=data.confirm,
             )
             result = EventResult(
                 event=_event_entry(step.event, language),
@@ -437,7 +438,9 @@ class InitiativeController(Controller):
         response_headers=[VERSION],
         responses=WRITE_PROBLEMS,
         description="A new window (Dutch text or dates) and the reason. With `rebaseline: true` "
-        "(coordinators only) the baseline moves too. " + WRITE_RESPONSES,
+        "(coordinators only) the baseline moves too. A window that lies entirely in the past or "
+        "ends before the plan of the previous step is stored all the same, with `warnings`; the "
+        "latter also shows as a finding on the initiative. " + WRITE_RESPONSES,
     )
     def replan(
         self,
@@ -477,6 +480,10 @@ class InitiativeController(Controller):
                 stage=next(s for s in view.stages if s.stage == stage),
                 version=result.initiative.version,
                 change=_plan_change_entry(result.change, language),
+                warnings=[
+                    WarningView(w.code, warning_message(w.code, w.params, language))
+                    for w in result.warnings
+                ],
             )
             return Response(body, headers=etag(result.initiative.version))
 

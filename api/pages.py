@@ -32,7 +32,7 @@ from api.session import (
 from api.writes import Answer, answer_once, request_hash
 from tracker.domain.access import Principal
 from tracker.domain.clock import today, utc_now
-from tracker.domain.errors import InvalidQuery, NotFound, StaleVersion, TrackerError
+from tracker.domain.errors import InvalidQuery, NotFound, Refused, StaleVersion, TrackerError
 from tracker.domain.model import Kind
 from tracker.domain.status import Status
 from tracker.domain.weeks import IsoWeek, week_parameter
@@ -57,7 +57,17 @@ from tracker.store.uow import Database, UnitOfWork
 from workflows.definitions import catalogue
 
 PROGRAMME_LIMIT = 10_000
-STEP_FIELDS = ("event", "occurred_on", "reference", "note", "version", "idempotency_key")
+STEP_FIELDS = (
+    "event", "occurred_on", "reference", "note", "version", "idempotency_key", "confirm",
+)  # fmt: skip
+# The step form's question when a date draws warnings, and the button that confirms it.
+CONFIRM_DATE = {
+    "nl": (
+        "Nog niet geregistreerd: bevestig de datum of pas hem aan.",
+        "De datum klopt: registreren",
+    ),
+    "en": ("Not recorded yet: confirm the date or change it.", "The date is right: record"),
+}
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
@@ -422,6 +432,7 @@ def _local(target: str | None) -> str:
 class FormError:
     detail: str
     field: str | None = None
+    confirm: str | None = None  # the confirm button's label: the date draws these warnings
 
 
 def _submit_step(
@@ -446,10 +457,14 @@ def _submit_step(
             principal=principal,
             expected_version=int(form["version"]),
             now=utc_now(),
+            confirmed=form["confirm"] == "true",
         )
         query = {"lang": lang, "recorded": step.event.name}
-        if step.warnings:  # shown once on the page the browser is sent to
-            query["warn"] = ",".join(w.code for w in step.warnings)
+        # Shown once on the page the browser is sent to, which can say only the warnings that
+        # need nothing but the date; the team confirmed all of them on the form already.
+        said = [w.code for w in step.warnings if set(w.params) == {"occurred_on"}]
+        if said:
+            query["warn"] = ",".join(said)
             query["on"] = occurred_on.isoformat()
         return 303, (link(f"/initiatives/{slug}", **query) + "#history").encode(), {}
 
@@ -466,14 +481,23 @@ def _submit_step(
         )
     except IdempotencyKeyReused:  # a form sent before, then changed (back in the browser)
         return 409, FormError(TEXT[lang]["stale_form"])
+    except Refused as exc:
+        if exc.code != "confirm_date":
+            return _refusal(exc, lang)
+        question, button = CONFIRM_DATE[lang]
+        return 409, FormError(f"{exc.params[f'warnings_{lang}']} {question}", confirm=button)
     except TrackerError as exc:
-        described = describe(exc, lang)
-        if described is None:
-            raise
-        stale = isinstance(exc, StaleVersion)
-        detail = TEXT[lang]["stale_form"] if stale else described.detail
-        return described.status, FormError(detail, described.field)
+        return _refusal(exc, lang)
     return location.decode()
+
+
+def _refusal(exc: TrackerError, lang: str) -> tuple[int, FormError]:
+    described = describe(exc, lang)
+    if described is None:
+        raise exc
+    stale = isinstance(exc, StaleVersion)
+    detail = TEXT[lang]["stale_form"] if stale else described.detail
+    return described.status, FormError(detail, described.field)
 
 
 def _initiative_context(

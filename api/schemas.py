@@ -128,6 +128,8 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     occurred_on: date
     reference: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] | None = None
     note: Annotated[str, Meta(max_length=5000, pattern=NO_NUL)] | None = None
+    # A date that draws warnings is stored only when confirmed (409 confirm_date otherwise).
+    confirm: bool = False
 
 
 class PlanUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -214,6 +216,7 @@ class PlanResult(msgspec.Struct):
     stage: MilestoneView
     version: int
     change: PlanChangeEntry
+    warnings: list[WarningView] = []  # a window in the past or before the previous step's plan
 
 
 class WorkflowStage(msgspec.Struct):

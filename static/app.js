@@ -18,9 +18,18 @@ document.addEventListener("DOMContentLoaded", () => {
     event.addEventListener("change", mark);
     mark();
   }
-  // A submitted form cannot be sent twice by a double click.
+  // A submitted form cannot be sent twice by a double click. A disabled button is not sent, so
+  // the one that submitted (the step form's "the date is right") goes along as a hidden field.
   for (const form of document.querySelectorAll("form[method=post]")) {
-    form.addEventListener("submit", () => {
+    form.addEventListener("submit", (submitted) => {
+      const submitter = submitted.submitter;
+      if (submitter?.name) {
+        const carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = submitter.name;
+        carried.value = submitter.value;
+        form.append(carried);
+      }
       for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
     });
   }

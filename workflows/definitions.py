@@ -206,8 +206,10 @@ def _rule_day(rule: Mapping[str, Any], year: int) -> date:
 def _recess(rule: Mapping[str, Any], year: int) -> Recess:
     start = _rule_day(rule["start"], year)
     if "days" in rule:
-        return Recess(rule["nl"], start, start + timedelta(days=rule["days"] - 1))
-    return Recess(rule["nl"], start, _rule_day(rule["end"], year))
+        end = start + timedelta(days=rule["days"] - 1)
+    else:
+        end = _rule_day(rule["end"], year)
+    return Recess(rule["nl"], start, end, name_en=rule["en"])
 
 
 def _parliament(raw: Mapping[str, Any]) -> ParliamentCalendar:

@@ -247,12 +247,15 @@ class Api:
         note: str | None = NOTE,
         version: int | None = None,
         lang: str | None = None,
+        confirm: bool | None = None,
     ) -> Any:
         payload: dict[str, Any] = {"event": event, "occurred_on": str(on)}
         if reference is not None:
             payload["reference"] = reference
         if note is not None:
             payload["note"] = note
+        if confirm is not None:  # a date that draws warnings is stored only when confirmed
+            payload["confirm"] = confirm
         headers = {
             **self.auth,
             "If-Match": f'"{self.versions[slug] if version is None else version}"',
@@ -548,7 +551,7 @@ def test_a_government_decision_on_another_working_day_is_accepted_with_a_warning
 ) -> None:
     slug = api.create("decree")
     api.step(slug, "complete_drafting", "2025-03-03", "first_approval")
-    body = api.step(slug, "approve_first", "2025-03-12", "advisory_opinions")  # a Wednesday
+    body = api.step(slug, "approve_first", "2025-03-12", "advisory_opinions", confirm=True)
     assert [w["code"] for w in body["warnings"]] == ["not_a_friday"]
     assert "vrijdag" in body["warnings"][0]["message"]
     assert "12 maart 2025" in body["warnings"][0]["message"]
@@ -572,7 +575,7 @@ def test_a_government_decision_on_another_working_day_is_accepted_with_a_warning
     api.refused(
         slug, "ratify", "2025-07-11", "not_a_working_day", state="ratification", allowed=allowed
     )
-    body = api.step(slug, "ratify", "2025-07-15", "publication")  # a Tuesday
+    body = api.step(slug, "ratify", "2025-07-15", "publication", confirm=True)  # a Tuesday
     assert [w["code"] for w in body["warnings"]] == ["not_a_friday"]
 
 
@@ -604,7 +607,7 @@ def test_today_is_not_in_the_future_and_a_step_may_share_the_previous_date(api: 
                 allowed={"resume", "withdraw"})  # fmt: skip
     api.step(slug, "resume", "2025-01-17", "first_approval")
     api.step(slug, "approve_first", "2025-01-17", "council_of_state")
-    api.step(slug, "receive_council_of_state_advice", TODAY, "final_approval")
+    api.step(slug, "receive_council_of_state_advice", TODAY, "final_approval", confirm=True)
 
 
 # -- 4: evidence, on hold and resume, withdrawal from on hold ------------------------------------
@@ -696,7 +699,8 @@ def test_a_decree_is_not_published_before_ratification(api: Api) -> None:
     assert [s["stage"] for s in api.detail(slug)["stages"]] == SHORT_STAGES["decree"]
     api.step(slug, "complete_drafting", "2025-01-08", "first_approval")
     api.step(slug, "approve_first", "2025-01-17", "council_of_state")
-    api.step(slug, "receive_council_of_state_advice", "2025-03-24", "final_approval")
+    # 36 days after the Council's term: warned, so confirmed
+    api.step(slug, "receive_council_of_state_advice", "2025-03-24", "final_approval", confirm=True)
     api.step(slug, "approve_final", "2025-03-28", "parliament")
     body = api.refused(slug, "publish", "2025-04-01", "not_allowed_now", state="parliament",
                        allowed={"adopt", "hold", "withdraw"})  # fmt: skip
@@ -714,7 +718,8 @@ def test_an_order_is_published_right_after_final_approval(api: Api) -> None:
     assert [s["stage"] for s in api.detail(slug)["stages"]] == SHORT_STAGES["order"]
     api.step(slug, "complete_drafting", "2025-01-08", "first_approval")
     api.step(slug, "approve_first", "2025-01-17", "council_of_state")
-    api.step(slug, "receive_council_of_state_advice", "2025-03-24", "final_approval")
+    # 36 days after the Council's term: warned, so confirmed
+    api.step(slug, "receive_council_of_state_advice", "2025-03-24", "final_approval", confirm=True)
     body = api.step(slug, "approve_final", "2025-03-28", "publication")
     assert body["completed_stage"] == "final_approval"
     for event in ("adopt", "ratify"):
@@ -743,13 +748,13 @@ def test_replaying_the_event_log_gives_the_stored_state_and_actual_dates(
     for event, on, to in [
         ("complete_drafting", "2025-01-08", "first_approval"),
         ("approve_first", "2025-01-15", "council_of_state"),  # a Wednesday: warned
-        ("receive_council_of_state_advice", "2025-03-24", "final_approval"),
+        ("receive_council_of_state_advice", "2025-03-24", "final_approval"),  # late: warned
         ("approve_final", "2025-03-28", "parliament"),
         ("adopt", "2025-05-07", "ratification"),
         ("ratify", "2025-05-09", "publication"),
         ("publish", "2025-06-02", "published"),
     ]:
-        api.step(published, event, on, to)
+        api.step(published, event, on, to, confirm=True)  # the warned dates are meant
 
     withdrawn = api.create("order")
     api.step(withdrawn, "complete_drafting", "2025-01-08", "first_approval")
@@ -857,7 +862,8 @@ def test_refusals_and_warnings_speak_dutch_by_default_and_english_on_request(api
                           state="first_approval", allowed=allowed, lang="en")["detail"]  # fmt: skip
     assert "21 April 2025" in english
     assert "working day" in english
-    body = api.step(slug, "approve_first", "2025-01-15", "advisory_opinions", lang="en")
+    body = api.step(slug, "approve_first", "2025-01-15", "advisory_opinions", lang="en",
+                    confirm=True)  # fmt: skip
     assert body["warnings"][0]["code"] == "not_a_friday"
     assert "Friday" in body["warnings"][0]["message"]
     assert "15 January 2025" in body["warnings"][0]["message"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 FRIDAY = 4
@@ -81,6 +81,8 @@ class Recess:
     name: str
     start: date
     end: date  # inclusive
+    # The English name, for messages in English; not part of what makes two recesses the same.
+    name_en: str = field(default="", compare=False)
 
 
 class ParliamentCalendar:
@@ -90,6 +92,10 @@ class ParliamentCalendar:
         self._weekday = plenary_weekday
         self._rules = recesses  # the recesses that start in a year
         self._by_year: dict[int, list[Recess]] = {}
+
+    @property
+    def plenary_weekday(self) -> int:
+        return self._weekday
 
     def recesses(self, year: int) -> list[Recess]:
         if year not in self._by_year:

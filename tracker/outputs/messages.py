@@ -117,6 +117,18 @@ REFUSAL_TEMPLATES: dict[str, Label] = {
         nl="Het initiatief is voorbij de stap '{stage_label}'.",
         en="The initiative is past the step '{stage_label}'.",
     ),
+    "not_a_publication_day": Label(
+        nl="{occurred_on} is geen werkdag; het Belgisch Staatsblad verschijnt niet op zaterdag, "
+        "zondag of een wettelijke feestdag.",
+        en="{occurred_on} is not a working day; the Belgian Official Gazette does not appear on "
+        "Saturdays, Sundays or legal holidays.",
+    ),
+    "confirm_date": Label(
+        nl="'{event_label}' is niet bewaard: de datum vraagt een bevestiging. {warnings_nl} "
+        'Klopt de datum, stuur de stap dan opnieuw met "confirm": true.',
+        en="'{event_label}' was not stored: the date needs confirming. {warnings_en} "
+        'If the date is right, send the step again with "confirm": true.',
+    ),
 }
 
 WARNING_TEMPLATES: dict[str, Label] = {
@@ -125,6 +137,36 @@ WARNING_TEMPLATES: dict[str, Label] = {
         "klopt de datum?",
         en="{occurred_on} is not a Friday, while the Flemish Government meets on Fridays: "
         "is the date right?",
+    ),
+    "not_a_wednesday": Label(
+        nl="{occurred_on} is geen woensdag, terwijl het Vlaams Parlement op woensdag in plenaire "
+        "vergadering stemt: klopt de datum?",
+        en="{occurred_on} is not a Wednesday, while the Flemish Parliament votes in its "
+        "Wednesday plenary sitting: is the date right?",
+    ),
+    "in_recess": Label(
+        nl="{occurred_on} valt in een reces van het Vlaams Parlement ({recess_nl}, {start} tot "
+        "en met {end}), zonder plenaire vergadering: klopt de datum?",
+        en="{occurred_on} falls in a recess of the Flemish Parliament ({recess_en}, {start} to "
+        "{end}), without a plenary sitting: is the date right?",
+    ),
+    "long_after_council_term": Label(
+        nl="Het advies van de Raad van State op {occurred_on} komt {days} dagen na het einde van "
+        "zijn termijn ({deadline}): klopt de datum?",
+        en="The advice of the Council of State on {occurred_on} comes {days} days after its "
+        "term ended ({deadline}): is the date right?",
+    ),
+    "plan_in_past": Label(
+        nl="Het nieuwe venster van '{stage_label}' ({text}) ligt helemaal in het verleden "
+        "(vandaag is het {today}).",
+        en="The new window of '{stage_label}' ({text}) lies entirely in the past "
+        "(today is {today}).",
+    ),
+    "plan_before_previous": Label(
+        nl="Het nieuwe venster van '{stage_label}' ({text}) eindigt vóór de planning van de "
+        "vorige stap, '{previous_nl}' ({previous_text}).",
+        en="The new window of '{stage_label}' ({text}) ends before the plan of the previous "
+        "step, '{previous_en}' ({previous_text}).",
     ),
 }
 

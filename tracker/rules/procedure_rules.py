@@ -7,8 +7,12 @@ from collections.abc import Mapping
 from datetime import date
 from functools import cache
 
+import holidays
+
+from tracker.domain.calendar import WorkingCalendar
 from tracker.domain.forecast import ForecastRules, entry_into_force
 from tracker.domain.model import Initiative, Kind, Milestone, Stage, Window
+from tracker.domain.procedure import StageDates
 from tracker.domain.schedule import ProcedureRules
 from tracker.domain.status import Assessment, assess
 from workflows.definitions import Catalogue, catalogue
@@ -57,6 +61,30 @@ def forecast_rules(initiative: Initiative, cat: Catalogue | None = None) -> Fore
 def _forecast_rules(cat: Catalogue, term: str) -> ForecastRules:
     # Once per catalogue and term (see rules_for), not once per initiative.
     return ForecastRules(rules_for(cat, term), cat.parliament)
+
+
+def stage_dates(initiative: Initiative, cat: Catalogue | None = None) -> StageDates:
+    """What check_date holds the initiative's parliament, publication and Council of State steps
+    against: the Council's advice is due its term after the step that asked it, the completion
+    of the stage before."""
+    cat = cat or catalogue()
+    deadline = None
+    procedure = initiative.procedure
+    if Stage.COUNCIL_OF_STATE in procedure:
+        at = procedure.index(Stage.COUNCIL_OF_STATE)
+        requested = initiative.milestones[procedure[at - 1]].actual if at else None
+        term = cat.council_terms.get(initiative.council_of_state_term)
+        if requested is not None and term is not None:
+            deadline = cat.calendar().add(requested, term.duration)
+    return StageDates(cat.parliament, gazette_calendar(), deadline)
+
+
+@cache
+def gazette_calendar() -> WorkingCalendar:
+    """The Belgisch Staatsblad is federal: it appears on every weekday but the Belgian legal
+    holidays, the days off of the Flemish administration (calendar.toml) included."""
+    legal = holidays.country_holidays("BE")
+    return WorkingCalendar(lambda day: day in legal)
 
 
 def stored_forecasts(initiative: Initiative) -> dict[Stage, Window]:

@@ -9,7 +9,18 @@ from tracker.domain.access import Principal
 from tracker.domain.bounds import OutOfBounds, window_within, within
 from tracker.domain.clock import brussels_day
 from tracker.domain.errors import Forbidden, InvalidInput, NotFound, Refused, out_of_bounds
-from tracker.domain.model import Initiative, Milestone, PlanChange, Span, Stage, Window
+from tracker.domain.model import (
+    Finding,
+    FindingKind,
+    Initiative,
+    Milestone,
+    PlanChange,
+    Severity,
+    Span,
+    Stage,
+    Window,
+)
+from tracker.domain.procedure import StepWarning
 from tracker.domain.windows import read_window
 from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.initiatives import writable_initiative
@@ -58,6 +69,7 @@ def window_from(
 class Replanned:
     initiative: Initiative
     change: PlanChange
+    warnings: list[StepWarning]
 
 
 def replan(
@@ -113,16 +125,86 @@ def replan(
         baseline_after=window if rebaseline else before.baseline,
         added=milestone is None,
     )
-    initiative.replan(
-        stage,
-        window,
-        rebaseline=rebaseline,
-        rules_of=forecast_rules,
-        today=brussels_day(now),
-    )
+    today = brussels_day(now)
+    initiative.replan(stage, window, rebaseline=rebaseline, rules_of=forecast_rules, today=today)
+    warnings = plan_warnings(initiative, stage, window, today)
+    refresh_replan_findings(initiative)
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_plan_change(initiative, change)
-    return Replanned(initiative, change)
+    return Replanned(initiative, change, warnings)
+
+
+# Marks the findings of re-planned windows: the plan check of the annex reader and of the
+# baselines (Initiative.refresh_plan_findings) knows only baselines, so these are kept apart.
+REPLANNED = "replanned"
+
+
+def plan_warnings(
+    initiative: Initiative, stage: Stage, window: Window, today: date
+) -> list[StepWarning]:
+    """A re-plan is accepted as the team says, but a window that has passed already or ends
+    before the plan of the step before it is most likely a mistake."""
+    warnings = []
+    params = {"stage": stage.value, "text": window.text}
+    if window.latest is not None and window.latest < today:
+        warnings.append(StepWarning("plan_in_past", params | {"today": today}))
+    previous = _previous_plan(initiative, stage)
+    if previous is not None and _ends_before(window, previous[1]):
+        labels = catalogue().stages[previous[0]].label
+        warnings.append(
+            StepWarning(
+                "plan_before_previous",
+                params
+                | {
+                    "previous_nl": labels.nl,
+                    "previous_en": labels.en,
+                    "previous_text": previous[1].text,
+                },
+            )
+        )
+    return warnings
+
+
+def refresh_replan_findings(initiative: Initiative) -> None:
+    """The re-planned windows that end before the plan of the step before them, as findings on
+    the initiative (the annex reader's kind for stages out of order)."""
+    found = []
+    for stage in initiative.procedure:
+        milestone = initiative.milestones[stage]
+        window = milestone.plan
+        if window is None or not window.parsed or milestone.actual is not None:
+            continue
+        previous = _previous_plan(initiative, stage)
+        if previous is not None and _ends_before(window, previous[1]):
+            params = {
+                "stage": stage.value, "text": window.text,
+                "previous": previous[0].value, "previous_text": previous[1].text,
+                REPLANNED: True,
+            }  # fmt: skip
+            found.append(Finding(FindingKind.STAGE_ORDER, Severity.WARNING, stage, params))
+    kept = [f for f in initiative.findings if not f.params.get(REPLANNED)]
+    initiative.findings = kept + found
+
+
+def _previous_plan(initiative: Initiative, stage: Stage) -> tuple[Stage, Window] | None:
+    """The nearest open stage before `stage` with a planned window; none once one is done
+    (reality, not a plan, comes before it then)."""
+    procedure = initiative.procedure
+    for before in reversed(procedure[: procedure.index(stage)]):
+        milestone = initiative.milestones[before]
+        if milestone.actual is not None:
+            return None
+        if milestone.planned is not None:
+            return before, milestone.planned
+    return None
+
+
+def _ends_before(window: Window, previous: Window) -> bool:
+    return (
+        window.latest is not None
+        and previous.earliest is not None
+        and window.latest < previous.earliest
+    )
 
 
 def _passed(initiative: Initiative, stage: Stage, sequence: list[Stage]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from tracker.domain.access import Principal
 from tracker.domain.bounds import within
@@ -15,7 +16,8 @@ from tracker.domain.procedure import (
     StepWarning,
     check_date,
 )
-from tracker.rules.procedure_rules import forecast_rules
+from tracker.outputs.messages import warning_message
+from tracker.rules.procedure_rules import forecast_rules, stage_dates
 from tracker.services.initiatives import readable_initiative, writable_initiative
 from tracker.services.unit_of_work import UnitOfWork
 from workflows.definitions import EventDef, catalogue
@@ -82,9 +84,13 @@ def record_event(
     principal: Principal,
     expected_version: int,
     now: datetime,
+    confirmed: bool = True,
 ) -> RecordedStep:
     """Apply one step through the initiative's shared workflow machine and write it (the new
-    state, the actual date of the completed stage and the event-log row), or refuse it."""
+    state, the actual date of the completed stage and the event-log row), or refuse it.
+
+    A date that draws warnings is written only when `confirmed`: the API and the step form pass
+    what the legal team said; the importers and tools that call this have decided already."""
     initiative = writable_initiative(uow, slug, principal, expected_version)
     if not within(occurred_on):
         raise out_of_bounds("occurred_on", occurred_on)
@@ -116,6 +122,8 @@ def record_event(
             previous=uow.initiatives.latest_step_on(initiative.id),
             government_decision=bool(completes and cat.stages[completes].government_decision),
             calendar=cat.calendar(),
+            completes=completes,
+            stage_dates=stage_dates(initiative, cat),
         )
     except EventRefused as refused:
         raise Refused(
@@ -124,6 +132,9 @@ def record_event(
             allowed=engine.allowed_events(initiative),
             params={"event": event, **refused.params},
         ) from None
+    if warnings and not confirmed:
+        allowed = engine.allowed_events(initiative)
+        raise unconfirmed(event, warnings, state=from_state, allowed=allowed)
     initiative.record_step(
         event, dest, occurred_on, completes, rules_of=forecast_rules, today=brussels_day(now)
     )
@@ -131,3 +142,17 @@ def record_event(
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_event(initiative, logged)
     return RecordedStep(initiative, logged, completes, warnings)
+
+
+def unconfirmed(
+    event: str, warnings: list[StepWarning], *, state: str, allowed: list[str]
+) -> Refused:
+    """409 confirm_date: the date draws `warnings` ("klopt de datum?") and is written only when
+    the caller confirms it. The warnings are said in both languages here: the refusal's message
+    is one template and the reader's language is known only when it is answered."""
+    params: dict[str, Any] = {
+        f"warnings_{lang}": " ".join(warning_message(w.code, w.params, lang) for w in warnings)
+        for lang in ("nl", "en")
+    }
+    params |= {"event": event, "warnings": [w.code for w in warnings]}
+    return Refused("confirm_date", state=state, allowed=allowed, params=params)
