@@ -18,6 +18,7 @@ from tracker.domain.errors import TrackerError
 from tracker.domain.model import Stage
 from tracker.domain.windows import parse_window
 from tracker.readers.annex import Annex, parse_annex
+from tracker.rules.procedure_rules import gazette_calendar
 from tracker.services.feed_catch_up import catch_up_feeds
 from tracker.services.importing import import_annex
 from tracker.services.planning import replan
@@ -282,6 +283,7 @@ def _history(uow: UnitOfWork, slug: str, rng: random.Random, loaded: Loaded) -> 
     withdrawals."""
     cat = catalogue()
     working = cat.calendar()
+    gazette = gazette_calendar()
     initiative = uow.initiatives.get(slug)
     assert initiative is not None
     lateness = rng.choice((-10, 0, 5, 15, 30, 60, 120))
@@ -303,6 +305,9 @@ def _history(uow: UnitOfWork, slug: str, rng: random.Random, loaded: Loaded) -> 
         day = max(previous, target + timedelta(days=lateness + rng.randint(-5, 10)))
         if cat.stages[stage].government_decision:
             day = working.government_friday_on_or_after(day)
+        elif stage is Stage.PUBLICATION:  # the Belgisch Staatsblad appears on working days
+            while not gazette.is_working_day(day):
+                day += timedelta(days=1)
         if day > REFERENCE_DAY:
             if not replanned and rng.random() < 0.25 and planned is not None:
                 later = Month(target.year * 12 + target.month - 1).plus(rng.randint(1, 4))
