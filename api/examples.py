@@ -60,6 +60,12 @@ EVENT = Body(
         ),
     ],
 )
+CORRECTION = _body(
+    "The first approval was on the Friday, not the Wednesday",
+    {"event_id": 42, "occurred_on": "2025-01-17", "reason": "Datum van de notulen overgenomen"},
+    "The step by its id (see the history) with its new date, reference or note, or "
+    '`"annul": true`; and why.',
+)
 PLAN = _body(
     "The second approval slips to the end of March",
     {"text": "eind maart 2025", "reason": "Advies VTC later dan verwacht"},

@@ -24,6 +24,8 @@ from api.openapi import TOKEN_OPTIONAL, TOKEN_REQUIRED, InitiativeOperation
 from api.problems import CALLER, CREATE_PROBLEMS, LIST_PROBLEMS, READ_PROBLEMS, WRITE_PROBLEMS
 from api.schemas import (
     NO_NUL,
+    CorrectionCreate,
+    CorrectionResult,
     EntitySummary,
     EventCreate,
     EventEntry,
@@ -46,6 +48,7 @@ from api.views import conditional_view, kept_view
 from api.writes import etag, write
 from tracker.domain.access import Principal
 from tracker.domain.clock import today, utc_now
+from tracker.domain.corrections import CORRECT, Correction
 from tracker.domain.model import Event, Kind, LegalDeadline, PlanChange, Stage, Window
 from tracker.outputs.messages import warning_message
 from tracker.outputs.read_models import (
@@ -54,6 +57,7 @@ from tracker.outputs.read_models import (
     initiative_view,
     window_view,
 )
+from tracker.services.corrections import correct_step
 from tracker.services.history import history
 from tracker.services.initiatives import (
     InitiativeEdit,
@@ -116,8 +120,9 @@ def _known_state(stage: str | None) -> str | None:
     return stage
 
 
-def _event_entry(event: Event, lang: str) -> EventEntry:
+def _event_entry(event: Event, lang: str, corrected_by: list[int] | None = None) -> EventEntry:
     return EventEntry(
+        id=event.id,
         recorded_at=event.recorded_at,
         actor=event.actor,
         event=event.name,
@@ -127,6 +132,8 @@ def _event_entry(event: Event, lang: str) -> EventEntry:
         to_state=event.to_state,
         reference=event.reference,
         note=event.note,
+        details=event.details,
+        corrected_by=corrected_by or [],
     )
 
 
@@ -428,6 +435,60 @@ class InitiativeController(Controller):
 
         return write(request, database, key=key, payload=data, change=change)
 
+    @post(
+        "/{slug:str}/corrections",
+        sync_to_thread=True,
+        summary="Correct or annul a recorded step",
+        operation_id="correctStep",
+        operation_class=InitiativeOperation,
+        security=TOKEN_REQUIRED,
+        response_headers=[VERSION],
+        responses=WRITE_PROBLEMS,
+        description="A step named by its id in the history gets another date, reference or note, "
+        'or is annulled (`"annul": true`), with the reason; by its initiative\'s editors or a '
+        "coordinator. The log keeps the step and adds the correction; the state, actual dates, "
+        "forecasts and feeds follow the corrected log. " + WRITE_RESPONSES,
+    )
+    def correct(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[CorrectionCreate, examples.CORRECTION],
+        database: NamedDependency[Database],
+        slug: FromPath[str],
+        if_match: IF_MATCH = None,
+        key: IDEMPOTENCY_KEY = None,
+        lang: LANG = None,
+    ) -> Response[CorrectionResult]:
+        language = provide_language(request, lang)
+        asked = Correction(
+            event_id=data.event_id,
+            reason=data.reason,
+            occurred_on=data.occurred_on,
+            reference=data.reference.strip() if data.reference is not None else None,
+            note=data.note.strip() if data.note is not None else None,
+            annul=data.annul,
+        )
+
+        def change(uow: UnitOfWork, principal: Principal) -> Response[CorrectionResult]:
+            done = correct_step(
+                uow, slug, asked, principal,
+                expected_version=expected_version(principal, if_match), now=utc_now(),
+                confirmed=data.confirm,
+            )  # fmt: skip
+            result = CorrectionResult(
+                correction=_event_entry(done.correction, language),
+                state=done.initiative.state,
+                state_label=catalogue().state_label(done.initiative.state, language),
+                version=done.initiative.version,
+                warnings=[
+                    WarningView(w.code, warning_message(w.code, w.params, language))
+                    for w in done.warnings
+                ],
+            )
+            return Response(result, status_code=201, headers=etag(done.initiative.version))
+
+        return write(request, database, key=key, payload=data, change=change)
+
     @put(
         "/{slug:str}/plan/{stage:str}",
         sync_to_thread=True,
@@ -506,10 +567,14 @@ class InitiativeController(Controller):
         slug: FromPath[str],
     ) -> HistoryView:
         entries = history(uow, slug, principal)
+        corrections: dict[int, list[int]] = {}
+        for e in entries:
+            if isinstance(e, Event) and e.name == CORRECT and e.details and e.id is not None:
+                corrections.setdefault(e.details["event_id"], []).append(e.id)
         return HistoryView(
             slug=slug,
             entries=[
-                _event_entry(e, language)
+                _event_entry(e, language, corrections.get(e.id or 0))
                 if isinstance(e, Event)
                 else _plan_change_entry(e, language)
                 for e in entries

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import Meta
@@ -132,6 +132,18 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     confirm: bool = False
 
 
+class CorrectionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A recorded step (its `id` in the history) corrected or annulled, and why."""
+
+    event_id: Annotated[int, Meta(ge=1, le=2**63 - 1)]
+    reason: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
+    occurred_on: date | None = None
+    reference: Annotated[str, Meta(max_length=2000, pattern=NO_NUL)] | None = None
+    note: Annotated[str, Meta(max_length=5000, pattern=NO_NUL)] | None = None
+    annul: bool = False
+    confirm: bool = False  # as for a step: a date that draws warnings is stored when confirmed
+
+
 class PlanUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The new window as Dutch text or dates (at least `latest`), and the reason."""
 
@@ -185,6 +197,7 @@ class PlanValues(msgspec.Struct):
 
 
 class EventEntry(msgspec.Struct, tag="event", tag_field="type"):
+    id: int | None  # what a correction names (None only in an answer given before commit)
     recorded_at: datetime
     actor: str
     event: str
@@ -194,6 +207,18 @@ class EventEntry(msgspec.Struct, tag="event", tag_field="type"):
     to_state: str
     reference: str | None
     note: str | None
+    # An edit's values before and after; a correction's step (event_id), whether it annuls it,
+    # and the step's values before and after.
+    details: dict[str, Any] | None = None
+    corrected_by: list[int] = []  # the corrections of this step, oldest first
+
+
+class CorrectionResult(msgspec.Struct):
+    correction: EventEntry
+    state: str
+    state_label: str
+    version: int
+    warnings: list[WarningView]
 
 
 class PlanChangeEntry(msgspec.Struct, tag="plan_change", tag_field="type"):

@@ -426,6 +426,7 @@ def test_create(api: Api):
     assert api.history(slug) == [
         {
             "type": "event",
+            "id": api.history(slug)[0]["id"],
             "recorded_at": api.history(slug)[0]["recorded_at"],
             "actor": "Team Digitaal Vlaanderen",
             "event": "create",
@@ -435,8 +436,11 @@ def test_create(api: Api):
             "to_state": "drafting",
             "reference": None,
             "note": None,
+            "details": None,
+            "corrected_by": [],
         }
     ]
+    assert isinstance(api.history(slug)[0]["id"], int)
     # A title with the same first significant words gets a slug of its own.
     twin = api.create(
         {"title": "Voorontwerp van decreet tot de digitale kluis", "kind": "decree",

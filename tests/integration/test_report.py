@@ -370,6 +370,7 @@ def test_a_past_week_is_the_same_whenever_it_is_reported(database: Database):
             "before": _period("2025-03-01", "2025-03-10", "begin maart 2025"),
             "after": _period("2025-03-11", "2025-03-20", "medio maart 2025"),
             "rebaseline": False,
+            "values": [],
         },
         {
             "recorded_at": "2025-02-21T10:00:00+01:00",
@@ -385,6 +386,7 @@ def test_a_past_week_is_the_same_whenever_it_is_reported(database: Database):
             "before": None,
             "after": None,
             "rebaseline": False,
+            "values": [],
         },
     ]
     assert week8["changes"][0]["title"].startswith("Voorontwerp van decreet tot wijziging van het")

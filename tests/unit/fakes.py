@@ -10,6 +10,7 @@ from datetime import date, datetime
 from types import TracebackType
 
 from tracker.domain.access import Principal, Role
+from tracker.domain.corrections import latest_step_on
 from tracker.domain.errors import StaleVersion
 from tracker.domain.model import Event, Initiative, PlanChange
 from tracker.domain.slugs import slugify
@@ -102,8 +103,7 @@ class FakeInitiatives:
 
     def latest_step_on(self, initiative_id: int) -> date | None:
         slug = next(s for s, i in self._data.initiatives.items() if i.id == initiative_id)
-        steps = [e.occurred_on for e in self._data.events.get(slug, []) if e.is_step]
-        return max(steps, default=None)
+        return latest_step_on(self._data.events.get(slug, []))
 
     def events(self, slug: str) -> list[Event]:
         return list(self._data.events.get(slug, []))
@@ -130,7 +130,8 @@ class FakeInitiatives:
                 milestone.forecast = initiative.milestones[stage].forecast
 
     def append_event(self, initiative: Initiative, event: Event) -> None:
-        self._data.events.setdefault(initiative.slug, []).append(event)
+        numbered = dataclasses.replace(event, id=sum(map(len, self._data.events.values())) + 1)
+        self._data.events.setdefault(initiative.slug, []).append(numbered)
 
     def append_plan_change(self, initiative: Initiative, change: PlanChange) -> None:
         self._data.plan_changes.setdefault(initiative.slug, []).append(change)

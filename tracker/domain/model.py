@@ -134,7 +134,7 @@ class Finding:
 
 
 # Events the system records besides the workflow's steps: creation and metadata edits.
-SYSTEM_EVENTS = frozenset({"create", "edit"})  # tracker.domain.procedure names them
+SYSTEM_EVENTS = frozenset({"create", "edit", "correct"})  # tracker.domain.procedure names them
 HOLD, RESUME = "hold", "resume"  # the steps that put an initiative on hold and take it back
 
 # Findings that follow from the planned windows; checked again whenever those change.
@@ -155,7 +155,8 @@ class Event:
     to_state: str
     reference: str | None = None
     note: str | None = None
-    details: dict[str, Any] | None = None  # an edit's before and after values
+    details: dict[str, Any] | None = None  # an edit's or a correction's before and after values
+    id: int | None = None  # known once stored; a correction names the step it corrects by it
 
     @property
     def is_step(self) -> bool:
@@ -272,6 +273,23 @@ class Initiative:
             self.refresh_plan_findings(rules)
             self.refresh_forecast(rules, today)
         return changed
+
+    def follow_log(
+        self,
+        state: str,
+        held_stage: Stage | None,
+        actuals: dict[Stage, date],
+        *,
+        rules_of: RulesOf,
+        today: date,
+    ) -> None:
+        """Take the state, held stage and actual dates of its corrected log; the forecasts
+        follow."""
+        self.state = state
+        self.held_stage = held_stage
+        for stage, milestone in self.milestones.items():
+            milestone.actual = actuals.get(stage)
+        self.refresh_forecast(rules_of(self), today)
 
     def refresh_forecast(self, rules: Rules, today: date) -> bool:
         """Every milestone's forecast as expected `today` (None once done); whether any moved."""

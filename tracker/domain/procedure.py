@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tracker.domain.calendar import FRIDAY, ParliamentCalendar, WorkingCalendar
+from tracker.domain.corrections import effective
 from tracker.domain.model import HOLD, RESUME, Event, Stage
 
 CREATE, EDIT = "create", "edit"  # system events: not steps of the procedure
@@ -106,10 +107,11 @@ class Replayed:
 
 
 def replay(events: Iterable[Event], completed_by: Mapping[Stage, str]) -> Replayed:
-    """The state, held stage and actual dates that an event log implies."""
+    """The state, held stage and actual dates that an event log implies, as its corrections have
+    it (tracker.domain.corrections)."""
     state, held, actuals = Stage.DRAFTING.value, None, {}
     completing = {event: stage for stage, event in completed_by.items()}
-    for event in events:
+    for event in effective(events):
         if not event.is_step:
             continue
         if event.name == HOLD:

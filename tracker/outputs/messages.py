@@ -117,6 +117,18 @@ REFUSAL_TEMPLATES: dict[str, Label] = {
         nl="Het initiatief is voorbij de stap '{stage_label}'.",
         en="The initiative is past the step '{stage_label}'.",
     ),
+    "correction_breaks_log": Label(
+        nl="Zo verbeterd klopt het verloop niet meer: '{event_label}' vertrekt uit "
+        "'{from_state_label}', maar het initiatief is dan in '{state_label}'. Verbeter of "
+        "annuleer eerst de latere stappen.",
+        en="Corrected like this the log no longer holds: '{event_label}' leaves from "
+        "'{from_state_label}', but the initiative is then in '{state_label}'. Correct or annul "
+        "the later steps first.",
+    ),
+    "after_next_event": Label(
+        nl="De datum {occurred_on} ligt na de volgende stap ('{next_event_label}', {next}).",
+        en="The date {occurred_on} lies after the next step ('{next_event_label}', {next}).",
+    ),
     "not_a_publication_day": Label(
         nl="{occurred_on} is geen werkdag; het Belgisch Staatsblad verschijnt niet op zaterdag, "
         "zondag of een wettelijke feestdag.",
@@ -183,6 +195,10 @@ def _render(template: Label, params: dict[str, Any], lang: str) -> str:
         values["stage_label"] = cat.stages[Stage(params["stage"])].label.get(lang)
     if "kind" in params:
         values["kind_label"] = cat.workflows[params["kind"]].label.get(lang)
+    if "from_state" in params:
+        values["from_state_label"] = _state_label(params["from_state"], lang)
+    if "next_event" in params:
+        values["next_event_label"] = cat.event_label(params["next_event"], lang)
     if "allowed" in params:
         values["allowed"] = (
             ", ".join(f"{cat.event_label(e, lang)} ({e})" for e in params["allowed"]) or "—"
@@ -219,6 +235,30 @@ INPUT_TEMPLATES: dict[str, Label] = {
         "het van de andere onderscheidt.",
         en="{field}: '{value}' is already the short title of another initiative; choose one "
         "that tells it apart from the others.",
+    ),
+    "reason_required": Label(
+        nl="{field}: zeg waarom de stap verbeterd of geannuleerd wordt.",
+        en="{field}: say why the step is corrected or annulled.",
+    ),
+    "unknown_step": Label(
+        nl="{field}: {event_id} is geen stap van dit initiatief (zie de id's in zijn historiek).",
+        en="{field}: {event_id} is no step of this initiative (see the ids in its history).",
+    ),
+    "not_a_step": Label(
+        nl="{field}: {event_id} is geen stap van de procedure maar '{event_label}'; alleen "
+        "stappen worden verbeterd.",
+        en="{field}: {event_id} is no step of the procedure but '{event_label}'; only steps "
+        "are corrected.",
+    ),
+    "already_annulled": Label(
+        nl="{field}: de stap {event_id} is al geannuleerd.",
+        en="{field}: the step {event_id} was annulled already.",
+    ),
+    "nothing_changed": Label(
+        nl="{field}: de verbetering verandert niets; geef een andere datum, referentie of "
+        "notitie, of annuleer de stap.",
+        en="{field}: the correction changes nothing; give another date, reference or note, or "
+        "annul the step.",
     ),
     "short_title_length": Label(
         nl="{field}: een korte titel telt 3 tot {limit} tekens, spaties niet meegerekend aan "

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.domain.bounds import EARLIEST, LATEST, window_within, within
+from tracker.domain.corrections import CORRECT, latest_step_on
 from tracker.domain.errors import StaleVersion
 from tracker.domain.model import (
     STAGE_ORDER,
@@ -133,7 +134,7 @@ _MILESTONE_COLUMNS = (
     "actual",
 )
 # An event's columns in the order of Event's fields, for the same reason.
-_EVENT_COLUMNS = tuple(f.name for f in fields(Event))
+_EVENT_COLUMNS = tuple(f.name for f in fields(Event) if f.name != "id")  # id: the database's
 
 
 def _children(row_type: type[Base], *columns: str) -> _ByIds:
@@ -157,16 +158,21 @@ _READ_MILESTONES = _children(MilestoneRow, "stage", *_MILESTONE_COLUMNS)
 _READ_DEADLINES = _children(LegalDeadlineRow, "text", "due_on")
 _READ_FINDINGS = _children(FindingRow, "kind", "severity", "stage", "params")
 _READ_EVENTS = (
-    select(EventRow.initiative_id, *(core_table(EventRow).c[name] for name in _EVENT_COLUMNS))
+    select(
+        EventRow.initiative_id,
+        *(core_table(EventRow).c[name] for name in _EVENT_COLUMNS),
+        EventRow.id,  # last, as in Event
+    )
     .where(EventRow.initiative_id.in_(_IDS))
     .order_by(EventRow.id)
 )
 _INITIATIVE = core_table(InitiativeRow)
 _MILESTONES = core_table(MilestoneRow)
 _APPEND_EVENT = insert(core_table(EventRow))  # built once, as _update's statements
-_LATEST_STEP_ON = select(func.max(EventRow.occurred_on)).where(
-    EventRow.initiative_id == bindparam("id"), EventRow.name.not_in(sorted(SYSTEM_EVENTS))
-)
+_LATEST_STEP_ON = select(
+    func.max(EventRow.occurred_on).filter(EventRow.name.not_in(sorted(SYSTEM_EVENTS))),
+    func.count().filter(EventRow.name == CORRECT),
+).where(EventRow.initiative_id == bindparam("id"))
 _READ_PLAN_CHANGES = (
     select(*core_table(PlanChangeRow).c)
     .where(PlanChangeRow.initiative_id.in_(_IDS))
@@ -447,8 +453,13 @@ class InitiativeRepository:
     def latest_step_on(self, initiative_id: int) -> date | None:
         """The date of the initiative's latest workflow step (creation and edits do not count):
         what a new step is checked against, without reading the whole log (reading it took a
-        sixth of a POST's CPU: py-spy on a worker, one client posting)."""
-        return self.session.connection().scalar(_LATEST_STEP_ON, {"id": initiative_id})
+        sixth of a POST's CPU: py-spy on a worker, one client posting). Once a step was
+        corrected, the log as corrected says it."""
+        found = self.session.connection().execute(_LATEST_STEP_ON, {"id": initiative_id}).one()
+        latest, corrections = found
+        if corrections:
+            return latest_step_on(self.events_of([initiative_id]).get(initiative_id, []))
+        return latest
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, initiative: Initiative, *, now: datetime) -> None:
