@@ -28,7 +28,7 @@ from api.kept_feeds import LEARNED, Answer, Poll, Served, feed_key
 from api.openapi import FeedOperation
 from api.problems import INVALID
 from tracker.domain.clock import utc_now
-from tracker.domain.errors import InvalidInput, NotFound
+from tracker.domain.errors import InvalidInput, Moved, NotFound
 from tracker.domain.model import Kind, Stage
 from tracker.domain.status import Status
 from tracker.outputs.feeds import calendar
@@ -116,6 +116,12 @@ def _serve_in(
         )
     except InvalidInput as exc:
         return Answer.text(400, f"{exc}\n")
+    except Moved as exc:  # a calendar client follows it and keeps the new address
+        answer = Answer.text(301, f"Moved: {exc.slug}\n")
+        path, query, _ = poll.asking
+        location = path.replace(f"/{exc.old}.ics", f"/{exc.slug}.ics", 1)
+        location += f"?{query.decode('latin-1')}" if query else ""
+        return Answer(301, [(b"location", location.encode()), *answer.headers], answer.body)
     if generation is not None and asked.token is None:
         LEARNED.learn(poll.asking, identity)
     return poll.answer(served)

@@ -66,6 +66,11 @@ CORRECTION = _body(
     "The step by its id (see the history) with its new date, reference or note, or "
     '`"annul": true`; and why.',
 )
+MERGE = _body(
+    "A re-import created the decree a second time",
+    {"into": "decreet-klip-gipod-verordening", "reason": "Dubbel na de beleidsbrief 2025-2026"},
+    "The initiative that stays, and why; the merged one's address then redirects to it.",
+)
 PLAN = _body(
     "The second approval slips to the end of March",
     {"text": "eind maart 2025", "reason": "Advies VTC later dan verwacht"},

@@ -35,6 +35,8 @@ from api.schemas import (
     InitiativePage,
     InitiativePatch,
     Labels,
+    MergeCreate,
+    MergeResult,
     PlanChangeEntry,
     PlanIn,
     PlanResult,
@@ -68,6 +70,7 @@ from tracker.services.initiatives import (
     readable_initiative,
     visibility,
 )
+from tracker.services.merges import merge_initiatives
 from tracker.services.planning import replan, window_from
 from tracker.services.steps import allowed_transitions, record_event
 from tracker.store.repository import InitiativeFilter
@@ -486,6 +489,40 @@ class InitiativeController(Controller):
                 ],
             )
             return Response(result, status_code=201, headers=etag(done.initiative.version))
+
+        return write(request, database, key=key, payload=data, change=change)
+
+    @post(
+        "/{slug:str}/merge",
+        sync_to_thread=True,
+        summary="Merge an initiative created twice into the other",
+        operation_id="mergeInitiative",
+        operation_class=InitiativeOperation,
+        security=TOKEN_REQUIRED,
+        response_headers=[VERSION],
+        responses=WRITE_PROBLEMS,
+        description="Coordinators only. The one that stays keeps its events, plans and calendar "
+        "events; the merged one leaves lists, reports and feeds, and its address answers with a "
+        "permanent redirect. Both histories record the merge. The ETag is the version of the "
+        "one that stays. " + WRITE_RESPONSES,
+    )
+    def merge(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[MergeCreate, examples.MERGE],
+        database: NamedDependency[Database],
+        slug: FromPath[str],
+        if_match: IF_MATCH = None,
+        key: IDEMPOTENCY_KEY = None,
+    ) -> Response[MergeResult]:
+        def change(uow: UnitOfWork, principal: Principal) -> Response[MergeResult]:
+            done = merge_initiatives(
+                uow, slug, into=data.into.strip(), reason=data.reason, principal=principal,
+                expected_version=expected_version(principal, if_match), now=utc_now(),
+            )  # fmt: skip
+            version = done.into.version
+            result = MergeResult(merged=done.merged.slug, into=done.into.slug, version=version)
+            return Response(result, headers=etag(version))
 
         return write(request, database, key=key, payload=data, change=change)
 

@@ -21,6 +21,7 @@ from tracker.domain.errors import (
     Forbidden,
     InvalidInput,
     InvalidQuery,
+    Moved,
     NotFound,
     Refused,
     StaleVersion,
@@ -345,7 +346,18 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[P
     return problem_response(request, 500, detail, code="internal-error")
 
 
+def on_moved(request: Request[Any, Any, Any], exc: Moved) -> Response[bytes]:
+    """A merged initiative's address leads to the one that stays: permanently, and for a
+    change with its method kept (308), so that a client updates its links."""
+    path = request.url.path.replace(f"/{exc.old}", f"/{exc.slug}", 1)
+    query = request.url.query
+    status = 301 if request.method in ("GET", "HEAD") else 308
+    headers = {"Location": f"{path}?{query}" if query else path}
+    return Response(b"", status_code=status, headers=headers)
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    Moved: on_moved,
     HTTPException: on_http_exception,
     TrackerError: on_tracker_error,
     Exception: on_unexpected,

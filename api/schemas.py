@@ -213,6 +213,19 @@ class EventEntry(msgspec.Struct, tag="event", tag_field="type"):
     corrected_by: list[int] = []  # the corrections of this step, oldest first
 
 
+class MergeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Merge this initiative (created twice) into `into`, the one that stays; and why."""
+
+    into: Annotated[str, Meta(min_length=1, max_length=120, pattern=NO_NUL)]
+    reason: Annotated[str, Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
+
+
+class MergeResult(msgspec.Struct):
+    merged: str  # the slug that now redirects
+    into: str
+    version: int  # of the one that stays
+
+
 class CorrectionResult(msgspec.Struct):
     correction: EventEntry
     state: str

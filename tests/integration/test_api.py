@@ -26,7 +26,7 @@ def client(seeded: Database) -> Iterator[TestClient]:  # type: ignore[type-arg]
 def test_health(client):
     body = client.get("/health").json()
     assert body["status"] == "ok"
-    assert body["schema_revision"] == migrate.head_revision() == "0009"
+    assert body["schema_revision"] == migrate.head_revision() == "0010"
 
 
 def test_list_is_paginated(client):

@@ -42,7 +42,7 @@ def test_upgrade_then_seed_twice_changes_nothing_the_second_time(database_url: s
     assert main(["db", "current"]) == 0
     assert main(["seed"]) == 0
     out = capsys.readouterr().out
-    assert "database at revision 0009" in out
+    assert "database at revision 0010" in out
     assert f"{SEED_ANNEX.name}: 11 created, 0 unchanged" in out
     database = Database(make_engine(database_url))
     before = _dump(database)

@@ -40,6 +40,8 @@ class FakeInitiatives:
         found = []
         for initiative in sorted(self._data.initiatives.values(), key=lambda i: i.id or 0):
             entities = {slugify(e) for e in initiative.entities}
+            if initiative.merged_into is not None:
+                continue
             if filters.visible_to is not None and not (
                 initiative.is_public or entities & filters.visible_to
             ):
@@ -70,7 +72,11 @@ class FakeInitiatives:
 
     def slugs_of_short_title(self, short_title: str) -> list[str]:
         wanted = short_title.lower()
-        return [s for s, i in self._data.initiatives.items() if i.short_title.lower() == wanted]
+        return [
+            s
+            for s, i in self._data.initiatives.items()
+            if i.short_title.lower() == wanted and i.merged_into is None
+        ]
 
     def slug_of_title(self, title: str) -> str | None:
         return next(iter(self.slugs_of_title(title)), None)

@@ -20,6 +20,15 @@ class NotFound(TrackerError):
         self.key = key
 
 
+class Moved(TrackerError):
+    """301: the initiative was merged into another; `slug` is the one that stays."""
+
+    def __init__(self, old: str, slug: str) -> None:
+        super().__init__(f"initiative '{old}' was merged into '{slug}'")
+        self.old = old
+        self.slug = slug
+
+
 class Unauthenticated(TrackerError):
     """401: writing needs a valid API token."""
 

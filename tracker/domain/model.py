@@ -133,8 +133,9 @@ class Finding:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-# Events the system records besides the workflow's steps: creation and metadata edits.
-SYSTEM_EVENTS = frozenset({"create", "edit", "correct"})  # tracker.domain.procedure names them
+# Events the system records besides the workflow's steps: creation, metadata edits,
+# corrections of steps and merges (tracker.domain.procedure and .corrections name them).
+SYSTEM_EVENTS = frozenset({"create", "edit", "correct", "merge"})
 HOLD, RESUME = "hold", "resume"  # the steps that put an initiative on hold and take it back
 
 # Findings that follow from the planned windows; checked again whenever those change.
@@ -215,6 +216,7 @@ class Initiative:
     is_public: bool = True
     council_of_state_term: str = "days_30"
     entry_into_force: date | None = None  # when the act says so; else publication + 10 days
+    merged_into: str | None = None  # the slug of the initiative it was merged into
     id: int | None = None
     version: int = 1
 

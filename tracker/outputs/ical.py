@@ -89,7 +89,7 @@ def initiative_url(initiative: Initiative) -> str:
 
 def events(initiative: Initiative, today: date) -> list[EventContent]:
     """The events an initiative shows now (none once withdrawn: the stored ones are cancelled)."""
-    if initiative.state == Terminal.WITHDRAWN.value:
+    if initiative.state == Terminal.WITHDRAWN.value or initiative.merged_into is not None:
         return []
     cat = catalogue()
     judged = assessment(initiative, today)

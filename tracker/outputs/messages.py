@@ -236,6 +236,23 @@ INPUT_TEMPLATES: dict[str, Label] = {
         en="{field}: '{value}' is already the short title of another initiative; choose one "
         "that tells it apart from the others.",
     ),
+    "merge_reason_required": Label(
+        nl="{field}: zeg waarom de initiatieven samengevoegd worden.",
+        en="{field}: say why the initiatives are merged.",
+    ),
+    "merge_itself": Label(
+        nl="{field}: een initiatief wordt niet in zichzelf samengevoegd.",
+        en="{field}: an initiative is not merged into itself.",
+    ),
+    "merge_into_withdrawn": Label(
+        nl="{field}: '{value}' is ingetrokken; voeg samen in een initiatief dat loopt.",
+        en="{field}: '{value}' is withdrawn; merge into an initiative that goes on.",
+    ),
+    "merge_across_kinds": Label(
+        nl="{field}: '{value}' is geen {kind_label}; alleen initiatieven van dezelfde soort "
+        "worden samengevoegd.",
+        en="{field}: '{value}' is no {kind_label}; only initiatives of one kind are merged.",
+    ),
     "reason_required": Label(
         nl="{field}: zeg waarom de stap verbeterd of geannuleerd wordt.",
         en="{field}: say why the step is corrected or annulled.",

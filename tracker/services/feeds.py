@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tracker.domain.clock import brussels_day
-from tracker.domain.errors import InvalidInput, NotFound
+from tracker.domain.errors import InvalidInput, Moved, NotFound
 from tracker.domain.model import Initiative, Kind, Stage
 from tracker.domain.slugs import slugify
 from tracker.domain.status import Status
@@ -165,6 +165,8 @@ def feed(
             initiative.is_public or not audience.isdisjoint(slugify(e) for e in initiative.entities)
         ):
             raise NotFound("initiative", key or "")
+        if initiative.merged_into is not None:
+            raise Moved(initiative.slug, initiative.merged_into)
         ids = [initiative.id] if initiative.id is not None else []
         name = initiative.short_title
     elif scope == "entity":

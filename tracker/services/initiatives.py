@@ -12,6 +12,7 @@ from tracker.domain.clock import brussels_day
 from tracker.domain.errors import (
     Forbidden,
     InvalidInput,
+    Moved,
     NotFound,
     StaleVersion,
     Unauthenticated,
@@ -80,6 +81,8 @@ def readable_initiative(uow: UnitOfWork, slug: str, principal: Principal) -> Ini
         initiative.is_public, _entity_slugs(initiative)
     ):
         raise NotFound("initiative", slug)
+    if initiative.merged_into is not None:
+        raise Moved(slug, initiative.merged_into)
     return initiative
 
 
@@ -101,6 +104,8 @@ def writable_initiative(
             rule="viewer_reads_only" if principal.role == Role.VIEWER else "not_its_initiative",
             params=_facts(principal, initiative.entities, slug=slug),
         )
+    if initiative.merged_into is not None:
+        raise Moved(slug, initiative.merged_into)
     if initiative.version != expected_version:
         raise StaleVersion(expected_version, initiative.version)
     return initiative

@@ -89,7 +89,7 @@ _ID_BY_SLUG = select(InitiativeRow.id).where(InitiativeRow.slug == bindparam("sl
 _INITIATIVE_COLUMNS = (
     "id", "slug", "title", "short_title", "kind", "summary", "advisory_bodies", "state",
     "held_stage", "policy_area", "source", "is_public", "council_of_state_term",
-    "entry_into_force", "version",
+    "entry_into_force", "merged_into", "version",
 )  # fmt: skip
 
 
@@ -373,7 +373,8 @@ class InitiativeRepository:
         return self._read(ids), total
 
     def _filtered(self, filters: InitiativeFilter) -> Select[int]:
-        query = select(InitiativeRow.id)
+        # One merged into another is no initiative of its own any more: its slug redirects.
+        query = select(InitiativeRow.id).where(InitiativeRow.merged_into.is_(None))
         visible = self._visible(filters.visible_to)
         if visible is not None:
             query = query.where(visible)
@@ -406,7 +407,8 @@ class InitiativeRepository:
     def slugs_of_short_title(self, short_title: str) -> list[str]:
         """Every initiative with this short title, whatever its case."""
         query = select(InitiativeRow.slug).where(
-            func.lower(InitiativeRow.short_title) == short_title.lower()
+            func.lower(InitiativeRow.short_title) == short_title.lower(),
+            InitiativeRow.merged_into.is_(None),
         )
         return list(self.session.scalars(query.order_by(InitiativeRow.id)))
 
@@ -755,6 +757,7 @@ class _Columns:
                 "is_public": initiative.is_public,
                 "council_of_state_term": initiative.council_of_state_term,
                 "entry_into_force": initiative.entry_into_force,
+                "merged_into": initiative.merged_into,
             },
             entities=list(initiative.entities),
             milestones={
@@ -827,7 +830,8 @@ def _initiative(
     """An initiative from its row (_INITIATIVE_COLUMNS), its milestones and its children."""
     (
         id_, slug, title, short_title, kind, summary, advisory_bodies, state, held_stage,
-        policy_area, source, is_public, council_of_state_term, entry_into_force, version,
+        policy_area, source, is_public, council_of_state_term, entry_into_force, merged_into,
+        version,
     ) = row  # fmt: skip
     return Initiative(
         id=id_,
@@ -848,6 +852,7 @@ def _initiative(
         is_public=is_public,
         council_of_state_term=council_of_state_term,
         entry_into_force=_bounded(entry_into_force, "entry into force of", slug),
+        merged_into=merged_into,
         version=version,
     )
 

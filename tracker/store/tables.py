@@ -68,6 +68,7 @@ class InitiativeRow(Base):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(Text)
     short_title: Mapped[str] = mapped_column(String(60), server_default="")
+    merged_into: Mapped[str | None] = mapped_column(String(120))  # the slug that stays
     kind: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(32), index=True)
