@@ -241,6 +241,12 @@ def test_a_replan_in_the_past_or_before_the_previous_plan_is_stored_with_warning
     assert (
         "lies entirely in the past (today is 23 November 2026)" in (body["warnings"][0]["message"])
     )
+    [finding] = api.detail(slug)["findings"]
+    assert (finding["kind"], finding["stage"]) == ("plan_in_past", "first_approval")
+    assert "oktober 2026', een periode die toen al voorbij was" in finding["message"]
+    # Re-planned again in the future, the finding goes.
+    assert api.replan(slug, "first_approval", "februari 2027")["warnings"] == []
+    assert api.detail(slug)["findings"] == []
 
 
 def test_the_initiative_page_shows_a_replan_finding(api):

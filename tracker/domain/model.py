@@ -121,6 +121,7 @@ class FindingKind(StrEnum):
     UNRESOLVED_DEADLINE = "unresolved_deadline"
     DEADLINE_RISK = "deadline_risk"
     UNKNOWN_ENTITY = "unknown_entity"
+    PLAN_IN_PAST = "plan_in_past"  # re-planned in a window that had passed already
 
 
 @dataclass(frozen=True, slots=True)

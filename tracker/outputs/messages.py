@@ -14,6 +14,10 @@ FINDING_TEMPLATES: dict[FindingKind, Label] = {
         nl="{stage} ({text}) is gepland vóór de vorige stap, {previous} ({previous_text}).",
         en="{stage} ({text}) is planned before the previous step, {previous} ({previous_text}).",
     ),
+    FindingKind.PLAN_IN_PAST: Label(
+        nl="{stage} is op {on} herpland in '{text}', een periode die toen al voorbij was.",
+        en="{stage} was re-planned on {on} in '{text}', a period that had passed already.",
+    ),
     FindingKind.TIGHT_SCHEDULE: Label(
         nl="{stage} ({text}) volgt {planned_days} dagen na {previous} ({previous_text}); "
         "de minimale doorlooptijd is {needed_days} dagen.",
@@ -59,7 +63,7 @@ FINDING_TEMPLATES: dict[FindingKind, Label] = {
 }
 
 _STAGE_PARAMS = ("stage", "previous")
-_DATE_PARAMS = ("deadline", "entry_into_force")
+_DATE_PARAMS = ("deadline", "entry_into_force", "on")
 
 
 def finding_message(finding: Finding, lang: str = "nl") -> str:

@@ -129,6 +129,7 @@ def replan(
     initiative.replan(stage, window, rebaseline=rebaseline, rules_of=forecast_rules, today=today)
     warnings = plan_warnings(initiative, stage, window, today)
     refresh_replan_findings(initiative)
+    _mark_plan_in_past(initiative, stage, window, today)
     uow.initiatives.save(initiative, now=now)
     uow.initiatives.append_plan_change(initiative, change)
     return Replanned(initiative, change, warnings)
@@ -184,6 +185,21 @@ def refresh_replan_findings(initiative: Initiative) -> None:
             found.append(Finding(FindingKind.STAGE_ORDER, Severity.WARNING, stage, params))
     kept = [f for f in initiative.findings if not f.params.get(REPLANNED)]
     initiative.findings = kept + found
+
+
+def _mark_plan_in_past(initiative: Initiative, stage: Stage, window: Window, today: date) -> None:
+    """A stage re-planned in a window that had passed already: a finding, until the stage is
+    re-planned again (what is past later is overdue, not a mistake in the plan)."""
+    initiative.findings = [
+        f
+        for f in initiative.findings
+        if not (f.kind is FindingKind.PLAN_IN_PAST and f.stage == stage)
+    ]
+    if window.latest is not None and window.latest < today:
+        params = {"stage": stage.value, "text": window.text, "on": today.isoformat()}
+        initiative.findings.append(
+            Finding(FindingKind.PLAN_IN_PAST, Severity.WARNING, stage, params)
+        )
 
 
 def _previous_plan(initiative: Initiative, stage: Stage) -> tuple[Stage, Window] | None:
