@@ -12,7 +12,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
@@ -22,6 +22,7 @@ import holidays
 from dateutil.easter import easter
 from rapidfuzz import fuzz, process
 
+from tracker.domain.access import EVERY_EVENT, RecordRights, Relation, Role
 from tracker.domain.calendar import Duration, ParliamentCalendar, Recess, WorkingCalendar
 from tracker.domain.model import Initiative, Kind, Stage, Terminal
 from tracker.domain.slugs import fold, slugify
@@ -136,6 +137,7 @@ class Catalogue:
     entity_aliases: Mapping[str, str]  # lower-case variant -> canonical name
     parliament: ParliamentCalendar  # from parliament.toml
     annex_phrases: tuple[tuple[str, Stage], ...]  # folded phrase, stage; longest first
+    record_rights: RecordRights = field(default_factory=dict)  # from permissions.toml
 
     def state_label(self, state: str, lang: str = "nl") -> str:
         if state in self.states:
@@ -334,6 +336,26 @@ def _entity_slugs(cat: Catalogue) -> dict[str, str]:
     return {slugify(variant): name for variant, name in cat.entity_aliases.items()}
 
 
+def load_record_rights(raw: Mapping[str, Any], events: Mapping[str, EventDef]) -> RecordRights:
+    """Who may record which event (permissions.toml): every role and relation listed, each
+    with known events or "*"; an omission or a misspelt event is an error in the file, never
+    a right silently given or taken."""
+    rights: dict[tuple[Role, Relation], frozenset[str]] = {}
+    unknown_roles = set(raw) - {r.value for r in Role}
+    if unknown_roles:
+        raise ValueError(f"permissions.toml: unknown roles {sorted(unknown_roles)}")
+    for role in Role:
+        for relation in Relation:
+            listed = raw.get(role.value, {}).get(relation.value)
+            if listed is None:
+                raise ValueError(f"permissions.toml: [{role}] has no '{relation}'")
+            unknown = set(listed) - set(events) - {EVERY_EVENT}
+            if unknown:
+                raise ValueError(f"permissions.toml: [{role}] {relation}: unknown {unknown}")
+            rights[role, relation] = frozenset(listed)
+    return rights
+
+
 def prepare() -> None:
     """Load the catalogue and the Belgian holidays its working calendar asks about (0.13 s):
     a server loads them before its first request. Its request threads otherwise missed the
@@ -396,4 +418,5 @@ def catalogue() -> Catalogue:
         entity_aliases=load_entity_aliases(DATA_DIR / "entities.toml"),
         parliament=_parliament(_read("parliament.toml")),
         annex_phrases=tuple(phrases),
+        record_rights=load_record_rights(_read("permissions.toml"), events),
     )

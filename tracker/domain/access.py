@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -12,6 +12,19 @@ class Role(StrEnum):
     EDITOR = "editor"  # also records events and re-plans the initiatives of its entities
     COORDINATOR = "coordinator"  # reads and writes every initiative; re-baselines
     ADMIN = "admin"  # everything a coordinator may, and manages tokens
+
+
+class Relation(StrEnum):
+    """How a caller's entities stand to an initiative, for what it may record."""
+
+    LEAD = "lead"  # one of them is the initiative's lead entity (the first of its entities)
+    INVOLVED = "involved"  # one of them is another of its entities
+    NONE = "none"
+
+
+EVERY_EVENT = "*"
+# Who may record which event (workflows/permissions.toml): the events, or EVERY_EVENT.
+RecordRights = Mapping[tuple[Role, Relation], frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,22 @@ class Principal:
         return self.role in (Role.EDITOR, Role.COORDINATOR, Role.ADMIN) and self.involved(
             entity_slugs
         )
+
+    def relation(self, entity_slugs: Sequence[str]) -> Relation:
+        """`entity_slugs` in the initiative's order: the first is its lead entity."""
+        if entity_slugs and entity_slugs[0] in self.entities:
+            return Relation.LEAD
+        return Relation.NONE if self.entities.isdisjoint(entity_slugs) else Relation.INVOLVED
+
+    def recordable(self, entity_slugs: Sequence[str], rights: RecordRights) -> frozenset[str]:
+        """The events it may record on an initiative of these entities (EVERY_EVENT: all)."""
+        if self.role is None:
+            return frozenset()
+        return rights.get((self.role, self.relation(entity_slugs)), frozenset())
+
+    def may_record(self, event: str, entity_slugs: Sequence[str], rights: RecordRights) -> bool:
+        allowed = self.recordable(entity_slugs, rights)
+        return EVERY_EVENT in allowed or event in allowed
 
     @property
     def can_rebaseline(self) -> bool:

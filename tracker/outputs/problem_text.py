@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from workflows.definitions import Label
+from workflows.definitions import Label, catalogue
 
 TITLES: dict[int, Label] = {
     400: Label(nl="Ongeldige aanvraag", en="Bad Request"),
@@ -158,6 +158,21 @@ FORBIDDEN: dict[str, Label] = {
         en="Only a coordinator, or an editor of every owner, makes it public: the token "
         "writes for {token_entities}, the owners are {entities}.",
     ),
+    "event_not_for_entity": Label(
+        nl="'{event}' registreert alleen de leidende entiteit van '{slug}', {lead}, of een "
+        "coördinator. Het token '{name}' ({role}) schrijft voor {token_entities} en mag hier "
+        "registreren: {may_record}.",
+        en="'{event}' is recorded only by the lead entity of '{slug}', {lead}, or a "
+        "coordinator. The token '{name}' ({role}) writes for {token_entities} and may record "
+        "here: {may_record}.",
+    ),
+    "lead_entity_edit": Label(
+        nl="Alleen een coördinator, of een editor van de leidende entiteit {lead}, verandert de "
+        "leidende entiteit van '{slug}'; het token '{name}' ({role}) schrijft voor "
+        "{token_entities}.",
+        en="Only a coordinator, or an editor of the lead entity {lead}, changes the lead entity "
+        "of '{slug}'; the token '{name}' ({role}) writes for {token_entities}.",
+    ),
     "rebaseline_coordinators": Label(
         nl="Alleen een coördinator herziet de basisplanning (re-baseline); het token '{name}' "
         "heeft de rol {role}.",
@@ -188,6 +203,12 @@ def forbidden(rule: str | None, params: dict[str, Any], lang: str, fallback: str
     template = FORBIDDEN.get(rule or "")
     if template is None:
         return fallback
+    cat = catalogue()
+    for key in ("event", "may_record"):  # event ids, told by their labels
+        if isinstance(params.get(key), str):
+            params = {**params, key: cat.event_label(params[key], lang)}
+        elif isinstance(params.get(key), list):
+            params = {**params, key: [cat.event_label(e, lang) for e in params[key]]}
     shown = {
         key: _listed(value, lang) if isinstance(value, list | tuple | set | frozenset) else value
         for key, value in params.items()

@@ -14,7 +14,7 @@ from tracker.domain.model import Event, Initiative, Stage
 from tracker.domain.procedure import EventRefused, StepWarning, check_date, replay
 from tracker.rules.procedure_rules import forecast_rules, stage_dates
 from tracker.services.initiatives import writable_initiative
-from tracker.services.steps import unconfirmed
+from tracker.services.steps import check_may_record, unconfirmed
 from tracker.services.unit_of_work import UnitOfWork
 from workflows.definitions import catalogue
 
@@ -58,6 +58,7 @@ def correct_step(
             params={"event_id": correction.event_id, "event": step.name},
         )  # fmt: skip
     steps = [e for e in effective(events) if e.is_step]
+    check_may_record(principal, initiative, step.name)  # the right to record that step
     current = next((e for e in steps if e.id == step.id), None)
     if current is None:
         raise InvalidInput(

@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from tracker.domain.access import Principal
+from tracker.domain.access import EVERY_EVENT, Principal
 from tracker.domain.bounds import within
 from tracker.domain.clock import brussels_day
-from tracker.domain.errors import InvalidInput, Refused, out_of_bounds
+from tracker.domain.errors import Forbidden, InvalidInput, Refused, out_of_bounds
 from tracker.domain.model import Event, Initiative, Stage
 from tracker.domain.procedure import (
     EventRefused,
     StepWarning,
     check_date,
 )
+from tracker.domain.slugs import slugify
 from tracker.outputs.messages import warning_message
 from tracker.rules.procedure_rules import forecast_rules, stage_dates
 from tracker.services.initiatives import readable_initiative, writable_initiative
@@ -49,11 +50,49 @@ def _completes(initiative: Initiative, event: str) -> Stage | None:
     return stage if stages[stage].completed_by == event else None
 
 
-def options(initiative: Initiative) -> list[TransitionOption]:
+def _ordered_slugs(initiative: Initiative) -> list[str]:
+    return [slugify(name) for name in initiative.entities]
+
+
+def may_record(principal: Principal, initiative: Initiative, event: str) -> bool:
+    """Whether the principal may record `event` on this initiative (or correct such a step):
+    by its role and whether its entities lead the initiative, are involved, or neither
+    (workflows/permissions.toml)."""
+    return principal.may_record(event, _ordered_slugs(initiative), catalogue().record_rights)
+
+
+def check_may_record(principal: Principal, initiative: Initiative, event: str) -> None:
+    """Forbidden (event_not_for_entity) unless `may_record`: the refusal names the lead entity
+    and what the caller's entities may record here."""
+    if may_record(principal, initiative, event):
+        return
+    cat = catalogue()
+    rights = principal.recordable(_ordered_slugs(initiative), cat.record_rights)
+    recordable = [e for e in cat.events if EVERY_EVENT in rights or e in rights]
+    raise Forbidden(
+        f"{principal.role} '{principal.name}' may not record '{event}' on '{initiative.slug}'",
+        rule="event_not_for_entity",
+        params={
+            "name": principal.name,
+            "role": str(principal.role),
+            "token_entities": sorted(principal.entities),
+            "entities": list(initiative.entities),
+            "slug": initiative.slug,
+            "lead": initiative.entities[0] if initiative.entities else "",
+            "event": event,
+            "may_record": recordable,
+        },
+    )
+
+
+def options(initiative: Initiative, principal: Principal | None = None) -> list[TransitionOption]:
+    """The steps the procedure allows now; with `principal`, only those it may record."""
     cat = catalogue()
     engine = engine_for(initiative.kind)
     result = []
     for event in engine.allowed_events(initiative):
+        if principal is not None and not may_record(principal, initiative, event):
+            continue
         completes = _completes(initiative, event)
         result.append(
             TransitionOption(
@@ -69,8 +108,10 @@ def options(initiative: Initiative) -> list[TransitionOption]:
 def allowed_transitions(
     uow: UnitOfWork, slug: str, principal: Principal
 ) -> tuple[Initiative, list[TransitionOption]]:
+    """What the caller may record now; the anonymous public is told what the procedure allows
+    (what can come next), as it records nothing."""
     initiative = readable_initiative(uow, slug, principal)
-    return initiative, options(initiative)
+    return initiative, options(initiative, None if principal.is_anonymous else principal)
 
 
 def record_event(
@@ -94,6 +135,8 @@ def record_event(
     initiative = writable_initiative(uow, slug, principal, expected_version)
     if not within(occurred_on):
         raise out_of_bounds("occurred_on", occurred_on)
+    if event in catalogue().events:  # an unknown one is the procedure's refusal (409) below
+        check_may_record(principal, initiative, event)
     engine = engine_for(initiative.kind)
     try:
         dest = engine.fire(initiative, event)
