@@ -329,6 +329,7 @@ class InitiativeController(Controller):
             if data.legal_deadlines is None
             else [LegalDeadline(d.text, d.date) for d in data.legal_deadlines],
             entry_into_force=data.entry_into_force,
+            lead_entity=data.lead_entity.strip() if data.lead_entity else None,
         )
 
         def change(uow: UnitOfWork, principal: Principal) -> Response[InitiativeView]:

@@ -121,6 +121,8 @@ class InitiativePatch(msgspec.Struct, forbid_unknown_fields=True):
     council_of_state_term: TermOrNone = None
     legal_deadlines: Annotated[list[DeadlineIn], Meta(max_length=20)] | None = None
     entry_into_force: date | None = None  # when the act says so; else publication + 10 days
+    # One of its entities (name, alias or slug), or a new one that is added: moved to the front.
+    lead_entity: Name | None = None
 
 
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):

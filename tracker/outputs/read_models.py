@@ -119,6 +119,7 @@ class InitiativeView(msgspec.Struct):
     is_public: bool
     council_of_state_term: str
     entities: list[EntityView]
+    lead_entity: EntityView | None  # the first of its entities: it records the decisions
     advisory_bodies: list[str]
     legal_deadlines: list[DeadlineView]
     stages: list[MilestoneView]
@@ -239,6 +240,7 @@ def initiative_view(initiative: Initiative, today: date, lang: str = "nl") -> In
         is_public=initiative.is_public,
         council_of_state_term=initiative.council_of_state_term,
         entities=_entities(initiative.entities),
+        lead_entity=next(iter(_entities(initiative.entities[:1])), None),
         advisory_bodies=initiative.advisory_bodies,
         legal_deadlines=[DeadlineView(d.due_on, d.text) for d in initiative.legal_deadlines],
         stages=[

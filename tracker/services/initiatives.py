@@ -329,6 +329,26 @@ class InitiativeEdit:
     council_of_state_term: str | None = None
     legal_deadlines: list[LegalDeadline] | None = None
     entry_into_force: date | None = None
+    lead_entity: str | None = None  # one of its entities, or a new one: moved to the front
+
+
+def _lead(initiative: Initiative) -> str | None:
+    return slugify(initiative.entities[0]) if initiative.entities else None
+
+
+def _with_lead(
+    uow: UnitOfWork, edit: InitiativeEdit, current: list[str], principal: Principal
+) -> None:
+    """The edit's entities (else the current ones) with the lead entity first: one of them
+    named by name, alias or slug, or a new one that is added."""
+    assert edit.lead_entity is not None
+    try:
+        lead = _canonical(uow, [edit.lead_entity], principal)[0]
+    except InvalidInput as refused:
+        raise InvalidInput("lead_entity", refused.reason) from None
+    entities = edit.entities if edit.entities is not None else list(current)
+    rest = [e for e in entities if slugify(e) != slugify(lead)]
+    edit.entities = [next((e for e in entities if slugify(e) == slugify(lead)), lead), *rest]
 
 
 def edit_initiative(
@@ -345,8 +365,11 @@ def edit_initiative(
     before = metadata_values(initiative, list(EDITABLE))
     owners = _entity_slugs(initiative)
     was_public = initiative.is_public
+    lead = _lead(initiative)
     if edit.entities is not None:
         edit.entities = _canonical(uow, edit.entities, principal)
+    if edit.lead_entity is not None:
+        _with_lead(uow, edit, initiative.entities, principal)
     if edit.title is not None:
         edit.title = _title(edit.title)
     if edit.short_title is not None:
@@ -355,6 +378,22 @@ def edit_initiative(
         _check_term(edit.council_of_state_term)
     values = {name: getattr(edit, name) for name in EDITABLE if getattr(edit, name) is not None}
     changed = initiative.edit(values, rules_of=forecast_rules, today=brussels_day(now))
+    # The lead entity records the government's decisions (workflows/permissions.toml): only a
+    # coordinator or the lead's own editors hand that over, whichever field moves it.
+    lead_changed = _lead(initiative) != lead
+    if lead_changed and not (
+        principal.sees_everything or (lead is not None and lead in principal.entities)
+    ):
+        raise Forbidden(
+            "only a coordinator, or an editor of the lead entity, changes the lead entity",
+            rule="lead_entity_edit",
+            params=_facts(
+                principal,
+                initiative.entities,
+                slug=slug,
+                lead=before["entities"][0] if before["entities"] else "",
+            ),
+        )
     if "entities" in changed and not principal.can_write(_entity_slugs(initiative)):
         raise Forbidden(
             "an editor keeps at least one of its own entities on the initiative",
@@ -399,7 +438,7 @@ def edit_initiative(
             principal.name,
             initiative.state,
             initiative.state,
-            note=", ".join(changed),
+            note=", ".join([*changed, "lead_entity"] if lead_changed else changed),
             details={
                 "before": {k: v for k, v in before.items() if k in changed},
                 "after": metadata_values(initiative, changed),
