@@ -52,7 +52,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         url = seeded_database_url(stack, "sqlite", folder)
         database = Database(make_engine(url))
         stack.callback(database.dispose)
-        editor = token_for(database, "juristen-adv", "editor", ("agentschap-digitaal-vlaanderen",))
+        # An editor of DAO's lead entity (Vlaams Datanutsbedrijf): it records the decisions.
+        editor = token_for(
+            database, "juristen-adv", "editor",
+            ("vlaams-datanutsbedrijf", "agentschap-digitaal-vlaanderen"),
+        )  # fmt: skip
         base = serve(stack, url, folder).base
         yield {"base": base, "token": editor["Authorization"].removeprefix("Bearer ")}
 
