@@ -291,7 +291,12 @@ def describe(exc: TrackerError, lang: str) -> Described | None:
         )
     if isinstance(exc, Forbidden):
         generic = text.detail("forbidden", lang)
-        return Described(403, text.forbidden(exc.rule, exc.params, lang, generic), "forbidden")
+        return Described(
+            403,
+            text.forbidden(exc.rule, exc.params, lang, generic),
+            "forbidden",
+            extra={"rule": exc.rule} if exc.rule else {},
+        )
     if isinstance(exc, StaleVersion):
         return Described(
             412,

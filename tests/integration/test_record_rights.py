@@ -147,6 +147,7 @@ def test_the_refusal_says_in_dutch_or_english_who_leads_and_what_may_be_recorded
     slug, version = api.in_state("first_approval")
     payload = EVENTS["approve_first"][1]
     dutch = assert_problem(api.post(slug, "approve_first", payload, version, auth), 403)
+    assert dutch["rule"] == "event_not_for_entity"
     assert dutch["detail"] == (
         "'Eerste principiële goedkeuring door de Vlaamse Regering' registreert alleen de "
         f"leidende entiteit van '{slug}', {LEAD}, of een coördinator. Het token "

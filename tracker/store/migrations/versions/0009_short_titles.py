@@ -30,6 +30,10 @@ def upgrade() -> None:
     update = sa.text("UPDATE initiative SET short_title = :short WHERE id = :id")
     for (id_, _, _), short in zip(rows, proposed, strict=True):
         connection.execute(update, {"short": short, "id": id_})
+    if connection.dialect.name == "postgresql":
+        # The change counter's deferred triggers fire now: a later migration in the same
+        # transaction may not alter the table while their events are pending.
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def downgrade() -> None:
