@@ -6,12 +6,15 @@ rules and shows the same refusal the API would give.
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
@@ -21,6 +24,7 @@ from litestar.response import Redirect, Template
 
 from api.options import answer_options
 from api.problems import IdempotencyKeyReused, describe, on_http_exception
+from api.schemas import CorrectionCreate, EventCreate
 from api.session import (
     form_key,
     page_principal,
@@ -32,6 +36,7 @@ from api.session import (
 from api.writes import Answer, answer_once, request_hash
 from tracker.domain.access import Principal
 from tracker.domain.clock import today, utc_now
+from tracker.domain.corrections import Correction
 from tracker.domain.errors import InvalidQuery, NotFound, Refused, StaleVersion, TrackerError
 from tracker.domain.model import Kind
 from tracker.domain.status import Status
@@ -39,9 +44,11 @@ from tracker.domain.weeks import IsoWeek, week_parameter
 from tracker.outputs.messages import WARNING_TEMPLATES, warning_message
 from tracker.outputs.page_text import TEXT
 from tracker.outputs.pages import history_lines, programme, stage_timeline, status_of
+from tracker.outputs.problem_text import reason as field_reason
 from tracker.outputs.read_models import STATUS_LABELS, STATUS_ORDER, initiative_view
 from tracker.outputs.render import TEXT as REPORT_TEXT
 from tracker.outputs.timeline import STATUS_SHAPES
+from tracker.services.corrections import correct_step
 from tracker.services.history import history
 from tracker.services.initiatives import (
     find_initiatives,
@@ -60,6 +67,10 @@ PROGRAMME_LIMIT = 10_000
 STEP_FIELDS = (
     "event", "occurred_on", "reference", "note", "version", "idempotency_key", "confirm",
 )  # fmt: skip
+CORRECTION_FIELDS = (
+    "event_id", "occurred_on", "reference", "note", "annul", "reason", "version",
+    "idempotency_key", "confirm",
+)  # fmt: skip
 # The step form's question when a date draws warnings, and the button that confirms it.
 CONFIRM_DATE = {
     "nl": (
@@ -69,6 +80,8 @@ CONFIRM_DATE = {
     "en": ("Not recorded yet: confirm the date or change it.", "The date is right: record"),
 }
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# Where msgspec says which field of a body it refused: "... - at `$.reference`".
+_AT_FIELD = re.compile(r" - at `\$\.(\w+)`")
 
 
 class PageError(Exception):
@@ -250,6 +263,8 @@ class PageController(Controller):
         language: NamedDependency[str],
         slug: FromPath[str],
         recorded: FromQuery[str | None] = None,
+        corrected: FromQuery[str | None] = None,
+        annulled: FromQuery[str | None] = None,
         warn: FromQuery[str | None] = None,
         on: FromQuery[str | None] = None,
     ) -> Template:
@@ -259,10 +274,11 @@ class PageController(Controller):
         except NotFound:
             return not_found_page(request, language, principal)
         notice = None
-        if recorded and recorded in catalogue().events:
-            notice = TEXT[language]["recorded"].format(
-                event=catalogue().event_label(recorded, language)
-            )
+        for said, event in (("recorded", recorded), ("corrected", corrected),
+                            ("annulled", annulled)):  # fmt: skip
+            if event and event in catalogue().events:
+                label = catalogue().event_label(event, language)
+                notice = TEXT[language][said].format(event=label)
         try:
             params = {"occurred_on": date.fromisoformat(on)} if on else {}
         except ValueError:
@@ -287,32 +303,25 @@ class PageController(Controller):
         slug: FromPath[str],
     ) -> Template | Redirect:
         """The form's step: the same use case, rules and refusals as the API's POST events."""
-        principal = page_principal(request, database)
-        form = {field: (data.get(field) or "").strip() for field in STEP_FIELDS}
-        if (
-            principal.is_anonymous
-            or not same_origin(request)
-            or not valid_form(request, data.get("form_key"))
-        ):
-            status, error = 403, FormError(TEXT[language]["bad_form"])
-        else:
-            outcome = _submit_step(database, slug, form, principal, language)
-            if isinstance(outcome, str):
-                return Redirect(outcome, status_code=303)
-            status, error = outcome
-        if status == 404:
-            return not_found_page(request, language, principal)
-        with database.uow() as uow:
-            try:
-                context = _initiative_context(uow, slug, principal, language)
-            except NotFound:
-                return not_found_page(request, language, principal)
-        context |= {"form_error": error, "form": form}
-        return Template(
-            template_name="initiative.html",
-            context=_base(request, principal, language, **context),
-            status_code=status,
+        return _form_post(
+            request, data, database, language, slug, STEP_FIELDS, _submit_step, "form"
         )
+
+    @post("/initiatives/{slug:str}/corrections", sync_to_thread=True, status_code=303)
+    def record_correction(
+        self,
+        request: Request[Any, Any, Any],
+        data: FormData,
+        database: NamedDependency[Database],
+        language: NamedDependency[str],
+        slug: FromPath[str],
+    ) -> Template | Redirect:
+        """A history row's correction: the same use case, rules and refusals as the API's POST
+        corrections."""
+        return _form_post(
+            request, data, database, language, slug, CORRECTION_FIELDS, _submit_correction,
+            "correction",
+        )  # fmt: skip
 
     @get("/reports/weekly", sync_to_thread=True)
     def report_page(
@@ -435,6 +444,65 @@ class FormError:
     confirm: str | None = None  # the confirm button's label: the date draws these warnings
 
 
+Submit = Callable[[Database, str, dict[str, str], Principal, str], str | tuple[int, "FormError"]]
+
+
+def _form_post(
+    request: Request[Any, Any, Any],
+    data: dict[str, str],
+    database: Database,
+    language: str,
+    slug: str,
+    fields: tuple[str, ...],
+    submit: Submit,
+    name: str,
+) -> Template | Redirect:
+    """A form of the initiative page sent: signed in, from this site, with the form key; then
+    the address to go to, or the page again with the refusal next to the form `name`."""
+    principal = page_principal(request, database)
+    form = {field: (data.get(field) or "").strip() for field in fields}
+    if (
+        principal.is_anonymous
+        or not same_origin(request)
+        or not valid_form(request, data.get("form_key"))
+    ):
+        status, error = 403, FormError(TEXT[language]["bad_form"])
+    else:
+        outcome = submit(database, slug, form, principal, language)
+        if isinstance(outcome, str):
+            return Redirect(outcome, status_code=303)
+        status, error = outcome
+    if status == 404:
+        return not_found_page(request, language, principal)
+    with database.uow() as uow:
+        try:
+            context = _initiative_context(uow, slug, principal, language)
+        except NotFound:
+            return not_found_page(request, language, principal)
+    context |= {f"{name}_error": error, name: form}
+    return Template(
+        template_name="initiative.html",
+        context=_base(request, principal, language, **context),
+        status_code=status,
+    )
+
+
+def _beyond_schema(
+    schema: type[msgspec.Struct], body: dict[str, Any], lang: str
+) -> FormError | None:
+    """The API's own checks of its body (lengths, no NUL character), in the API's words: a form
+    is held to the same limits as the API (api.schemas)."""
+    try:
+        msgspec.convert(body, schema)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        found = _AT_FIELD.search(message)
+        field = found[1] if found else None
+        said = field_reason(message, lang)
+        return FormError(f"{field}: {said}" if field else said, field)
+    return None
+
+
 def _submit_step(
     database: Database, slug: str, form: dict[str, str], principal: Principal, lang: str
 ) -> str | tuple[int, FormError]:
@@ -445,6 +513,11 @@ def _submit_step(
         return 422, FormError(f"occurred_on: {TEXT[lang]['bad_date']}", "occurred_on")
     if not form["version"].isdigit():
         return 400, FormError(TEXT[lang]["bad_form"])
+    body = {"event": form["event"], "occurred_on": occurred_on,
+            "reference": form["reference"] or None, "note": form["note"] or None}  # fmt: skip
+    refused = _beyond_schema(EventCreate, body, lang)
+    if refused is not None:
+        return 400, refused
 
     def change(uow: UnitOfWork, principal: Principal) -> Answer:
         step = record_event(
@@ -459,24 +532,90 @@ def _submit_step(
             now=utc_now(),
             confirmed=form["confirm"] == "true",
         )
-        query = {"lang": lang, "recorded": step.event.name}
-        # Shown once on the page the browser is sent to, which can say only the warnings that
-        # need nothing but the date; the team confirmed all of them on the form already.
-        said = [w.code for w in step.warnings if set(w.params) == {"occurred_on"}]
-        if said:
-            query["warn"] = ",".join(said)
-            query["on"] = occurred_on.isoformat()
-        return 303, (link(f"/initiatives/{slug}", **query) + "#history").encode(), {}
+        query: dict[str, str | None] = {"lang": lang, "recorded": step.event.name}
+        return 303, _landing(slug, query, step.warnings, occurred_on), {}
 
-    # Each rendering of the form carries a key of its own: a form sent twice (a double click,
-    # a retry after a lost answer) records the step once and leads to the same page.
-    fields = {name: form[name] for name in STEP_FIELDS if name != "idempotency_key"}
+    return _answer(database, f"/initiatives/{slug}/events", form, STEP_FIELDS, principal, lang,
+                   change, CONFIRM_DATE[lang])  # fmt: skip
+
+
+def _submit_correction(
+    database: Database, slug: str, form: dict[str, str], principal: Principal, lang: str
+) -> str | tuple[int, FormError]:
+    """Correct or annul the step: the address to go to next, or the status and error to show."""
+    try:
+        occurred_on = date.fromisoformat(form["occurred_on"]) if form["occurred_on"] else None
+    except ValueError:
+        return 422, FormError(f"occurred_on: {TEXT[lang]['bad_date']}", "occurred_on")
+    if not (form["version"].isdigit() and form["event_id"].isdigit()):
+        return 400, FormError(TEXT[lang]["bad_form"])
+    asked = Correction(
+        event_id=int(form["event_id"]),
+        reason=form["reason"],
+        occurred_on=occurred_on,
+        # The form shows the step's reference and note: emptied, they are taken away.
+        reference=form["reference"],
+        note=form["note"],
+        annul=form["annul"] == "true",
+    )
+    body = {"event_id": asked.event_id, "occurred_on": occurred_on, "annul": asked.annul,
+            "reference": asked.reference, "note": asked.note,
+            # A blank reason is the use case's to word (reason_required), as the API's is not:
+            # the page says why a reason is needed rather than that it is too short.
+            "reason": asked.reason or "-"}  # fmt: skip
+    refused = _beyond_schema(CorrectionCreate, body, lang)
+    if refused is not None:
+        return 400, refused
+
+    def change(uow: UnitOfWork, principal: Principal) -> Answer:
+        done = correct_step(
+            uow, slug, asked, principal, expected_version=int(form["version"]), now=utc_now(),
+            confirmed=form["confirm"] == "true",
+        )  # fmt: skip
+        details = done.correction.details or {}
+        query = {"lang": lang, ("annulled" if asked.annul else "corrected"): details.get("event")}
+        after = (details.get("after") or {}).get("occurred_on")
+        on = date.fromisoformat(after) if after else None
+        return 303, _landing(slug, query, done.warnings, on), {}
+
+    question = (TEXT[lang]["confirm_correction"], TEXT[lang]["confirm_correction_button"])
+    return _answer(database, f"/initiatives/{slug}/corrections", form, CORRECTION_FIELDS,
+                   principal, lang, change, question)  # fmt: skip
+
+
+def _landing(
+    slug: str, query: dict[str, str | None], warnings: list[Any], occurred_on: date | None
+) -> bytes:
+    """The page a written form leads to, with its notice."""
+    # Shown once on the page the browser is sent to, which can say only the warnings that need
+    # nothing but the date; the team confirmed all of them on the form already.
+    said = [w.code for w in warnings if set(w.params) == {"occurred_on"}]
+    if said and occurred_on is not None:
+        query["warn"] = ",".join(said)
+        query["on"] = occurred_on.isoformat()
+    return (link(f"/initiatives/{slug}", **query) + "#history").encode()
+
+
+def _answer(
+    database: Database,
+    path: str,
+    form: dict[str, str],
+    fields: tuple[str, ...],
+    principal: Principal,
+    lang: str,
+    change: Callable[[UnitOfWork, Principal], Answer],
+    confirm: tuple[str, str],
+) -> str | tuple[int, FormError]:
+    """The change written once: the address to go to, or the status and error to show."""
+    # Each rendering of a form carries a key of its own: a form sent twice (a double click,
+    # a retry after a lost answer) writes once and leads to the same page.
+    sent = {name: form[name] for name in fields if name != "idempotency_key"}
     try:
         _, location, _ = answer_once(
             database,
             lambda _: principal,
             key=form["idempotency_key"] or None,
-            fingerprint=request_hash("POST", f"/initiatives/{slug}/events", fields),
+            fingerprint=request_hash("POST", path, sent),
             change=change,
         )
     except IdempotencyKeyReused:  # a form sent before, then changed (back in the browser)
@@ -484,7 +623,7 @@ def _submit_step(
     except Refused as exc:
         if exc.code != "confirm_date":
             return _refusal(exc, lang)
-        question, button = CONFIRM_DATE[lang]
+        question, button = confirm
         return 409, FormError(f"{exc.params[f'warnings_{lang}']} {question}", confirm=button)
     except TrackerError as exc:
         return _refusal(exc, lang)
@@ -517,6 +656,8 @@ def _initiative_context(
         "today_iso": day.isoformat(),
         "form": {},
         "form_error": None,
+        "correction": {},
+        "correction_error": None,
         "notice": None,
         "warnings": [],
     }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from tracker.domain.clock import BRUSSELS
+from tracker.domain.corrections import CORRECT, effective
 from tracker.domain.model import Event, Initiative, PlanChange
 from tracker.domain.status import Status
 from tracker.outputs.i18n import format_window
@@ -120,9 +122,45 @@ def stage_timeline(initiative: Initiative, today: date, lang: str) -> Timeline:
     return layout(stage_specs(initiative, assessment(initiative, today), lang), today, lang)
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """A row of an initiative's history: the logged change as the weekly report reads it, and
+    what the page needs besides to correct a step (kept out of the report's lines, whose bytes
+    the report's digests fix)."""
+
+    change: ChangeLine
+    event_id: int | None  # a step's id, which its correction form names; None for the rest
+    current: Event | None  # the step as its corrections leave it; None once annulled or no step
+    annulled: bool = False
+    corrected_at: datetime | None = None  # when it was last corrected (Brussels time)
+
+
 def history_lines(
     initiative: Initiative, entries: list[Event | PlanChange], lang: str
-) -> list[ChangeLine]:
+) -> list[HistoryLine]:
     """Newest first, as people read a history; the API lists them oldest first."""
-    lines = [change_line(initiative, entry, lang) for entry in entries]
-    return sorted(lines, key=lambda line: line.recorded_at, reverse=True)
+    events = [e for e in entries if isinstance(e, Event)]
+    now = {e.id: e for e in effective(events) if e.is_step}
+    corrections: dict[int | None, Event] = {}
+    for event in events:
+        if event.name == CORRECT and event.details:
+            corrections[event.details["event_id"]] = event  # the latest wins, as in `effective`
+    lines = []
+    for entry in entries:
+        line = change_line(initiative, entry, lang)
+        if not (isinstance(entry, Event) and entry.is_step and entry.id is not None):
+            lines.append(HistoryLine(line, None, None))
+            continue
+        corrected = corrections.get(entry.id)
+        lines.append(
+            HistoryLine(
+                line,
+                entry.id,
+                now.get(entry.id),
+                annulled=entry.id not in now,
+                corrected_at=None
+                if corrected is None or entry.id not in now
+                else corrected.recorded_at.astimezone(BRUSSELS),
+            )
+        )
+    return sorted(lines, key=lambda line: line.change.recorded_at, reverse=True)
