@@ -46,7 +46,8 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A seeded SQLite database behind a real server, and an editor's token for it."""
+    """A seeded SQLite database behind a real server, and an editor's and a coordinator's
+    token for it."""
     folder = tmp_path_factory.mktemp("browser")
     with ExitStack() as stack:
         url = seeded_database_url(stack, "sqlite", folder)
@@ -57,8 +58,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             database, "juristen-adv", "editor",
             ("vlaams-datanutsbedrijf", "agentschap-digitaal-vlaanderen"),
         )  # fmt: skip
+        coordinator = token_for(database, "juridische-dienst", "coordinator")
         base = serve(stack, url, folder).base
-        yield {"base": base, "token": editor["Authorization"].removeprefix("Bearer ")}
+        yield {
+            "base": base,
+            "token": editor["Authorization"].removeprefix("Bearer "),
+            "coordinator": coordinator["Authorization"].removeprefix("Bearer "),
+        }
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +170,7 @@ def test_a_refused_event_shows_the_reason_and_changes_nothing(page: Page, server
     _sign_in(page, server["token"])
     history = page.locator("table.history tbody tr")
     before = history.count()
-    version = page.locator("input[name=version]").input_value()
+    version = page.locator("form.record input[name=version]").input_value()
     form = page.locator("form.record")
     form.get_by_label("Referentie").fill("VR 2099 1501 DOC.0001/1")
     form.get_by_label("Datum").fill("2099-01-15")
@@ -173,7 +179,31 @@ def test_a_refused_event_shows_the_reason_and_changes_nothing(page: Page, server
     expect(alert).to_contain_text("Niet geregistreerd")
     expect(alert).to_contain_text("toekomst")
     expect(history).to_have_count(before)
-    expect(page.locator("input[name=version]")).to_have_value(version)
+    expect(page.locator("form.record input[name=version]")).to_have_value(version)
+
+
+def test_correcting_a_step_through_its_history_row(page: Page, server: dict[str, Any]):
+    _sign_in(page, server["coordinator"])
+    corrections = page.locator("table.history details.correct")
+    if corrections.count() == 0:  # run on its own: a step to correct first
+        form = page.locator("form.record")
+        form.get_by_label("Stap").select_option("complete_drafting")
+        form.get_by_label("Datum").fill(str(NOW.date()))
+        form.get_by_role("button", name="Registreren").click()
+    row = page.locator("table.history tbody tr", has=page.locator("details.correct")).first
+    row.locator("summary").click()  # a disclosure: no script needed
+    form = row.locator("form.correction")
+    expect(form).to_be_visible()
+    form.get_by_label("Toelichting").fill("Ontwerp afgerond na overleg")
+    form.get_by_role("button", name="Verbetering opslaan").click()
+    alert = page.get_by_role("alert")  # the reason is required
+    expect(alert).to_contain_text("zeg waarom")
+    row = page.locator("table.history tbody tr", has=page.locator("details.correct[open]"))
+    row.get_by_label("Reden").fill("Toelichting vergeten")
+    row.get_by_role("button", name="Verbetering opslaan").click()
+    expect(page.locator(".notice")).to_contain_text("Stap verbeterd")
+    expect(page.locator("table.history")).to_contain_text("verbeterd op")
+    expect(page.locator("table.history")).to_contain_text("Ontwerp afgerond na overleg")
 
 
 def test_unknown_initiative_gets_a_friendly_page_with_a_way_back(page: Page):
