@@ -650,7 +650,7 @@ def _initiative_context(
         "stage_chart": stage_timeline(initiative, day, lang),
         "council_term": catalogue().council_terms[initiative.council_of_state_term].label.get(lang),
         "history": history_lines(initiative, history(uow, slug, principal), lang),
-        "options": options(initiative) if can_write else [],
+        "options": options(initiative, principal) if can_write else [],
         "idempotency_key": secrets.token_urlsafe(18),
         "can_write": can_write,
         "today_iso": day.isoformat(),

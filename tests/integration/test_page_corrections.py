@@ -276,3 +276,14 @@ def test_a_reader_who_may_not_write_gets_no_form_and_is_refused(client, approved
     )  # fmt: skip
     assert refused.status_code == 403
     assert _state(client) == before
+
+
+def test_the_step_form_offers_only_the_steps_the_signed_in_team_may_record(client, approved):
+    """Digitaal Vlaanderen is involved in KLIP, which the Vlaams Datanutsbedrijf leads: its form
+    offers the advice received, not a hold or a withdrawal (workflows/permissions.toml)."""
+    header = token_for(approved, "dv", "editor", ("agentschap-digitaal-vlaanderen",))
+    token = header["Authorization"].removeprefix("Bearer ")
+    assert client.post("/signin", data={"token": token, "next": PAGE}).status_code == 303
+    page = client.get(PAGE).text
+    offered = re.findall(r'<option value="([a-z_]+)" data-requires', page)
+    assert offered == ["receive_advice"]
