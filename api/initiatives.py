@@ -52,6 +52,7 @@ from tracker.domain.access import Principal
 from tracker.domain.clock import today, utc_now
 from tracker.domain.corrections import CORRECT, Correction
 from tracker.domain.model import Event, Kind, LegalDeadline, PlanChange, Stage, Window
+from tracker.domain.procedure import StepWarning
 from tracker.outputs.messages import warning_message
 from tracker.outputs.read_models import (
     InitiativeView,
@@ -138,6 +139,11 @@ def _event_entry(event: Event, lang: str, corrected_by: list[int] | None = None)
         details=event.details,
         corrected_by=corrected_by or [],
     )
+
+
+def _warning_views(warnings: list[StepWarning], lang: str) -> list[WarningView]:
+    """What a stored change's date or window draws, said in the reader's language."""
+    return [WarningView(w.code, warning_message(w.code, w.params, lang)) for w in warnings]
 
 
 def _plan_change_entry(change: PlanChange, lang: str) -> PlanChangeEntry:
@@ -430,10 +436,7 @@ class InitiativeController(Controller):
                 state_label=catalogue().state_label(step.initiative.state, language),
                 completed_stage=step.completed.value if step.completed else None,
                 version=step.initiative.version,
-                warnings=[
-                    WarningView(w.code, warning_message(w.code, w.params, language))
-                    for w in step.warnings
-                ],
+                warnings=_warning_views(step.warnings, language),
             )
             return Response(result, status_code=201, headers=etag(step.initiative.version))
 
@@ -484,10 +487,7 @@ class InitiativeController(Controller):
                 state=done.initiative.state,
                 state_label=catalogue().state_label(done.initiative.state, language),
                 version=done.initiative.version,
-                warnings=[
-                    WarningView(w.code, warning_message(w.code, w.params, language))
-                    for w in done.warnings
-                ],
+                warnings=_warning_views(done.warnings, language),
             )
             return Response(result, status_code=201, headers=etag(done.initiative.version))
 
@@ -579,10 +579,7 @@ class InitiativeController(Controller):
                 stage=next(s for s in view.stages if s.stage == stage),
                 version=result.initiative.version,
                 change=_plan_change_entry(result.change, language),
-                warnings=[
-                    WarningView(w.code, warning_message(w.code, w.params, language))
-                    for w in result.warnings
-                ],
+                warnings=_warning_views(result.warnings, language),
             )
             return Response(body, headers=etag(result.initiative.version))
 

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -137,6 +137,29 @@ def seeded(database: Database) -> Database:
         seed(uow, SEED_DIR, actor="test", now=NOW)
         uow.commit()
     return database
+
+
+@pytest.fixture
+def approved(seeded: Database) -> Database:
+    """The seed with KLIP's drafting completed on Monday 16 November 2026 and its first approval
+    recorded for Wednesday 18 November (the meeting was on Friday 20): version 3. What the tests
+    of corrections start from."""
+    from tracker.domain.access import Principal, Role
+    from tracker.services.steps import record_event
+
+    lawyer = Principal("juridische-dienst", Role.COORDINATOR)
+    for event, day, reference, version in (
+        ("complete_drafting", date(2026, 11, 16), None, 1),
+        ("approve_first", date(2026, 11, 18), "VR 2026 1811 DOC.1234", 2),
+    ):
+        with seeded.uow() as uow:
+            record_event(
+                uow, "decreet-klip-gipod-verordening", event=event, occurred_on=day,
+                reference=reference, note=None, principal=lawyer, expected_version=version,
+                now=NOW,
+            )  # fmt: skip
+            uow.commit()
+    return seeded
 
 
 def token_for(

@@ -13,9 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from tests.conftest import NOW, ON_THE_SEED_DAY, token_for
-from tracker.domain.access import Principal, Role
-from tracker.services.steps import record_event
+from tests.conftest import ON_THE_SEED_DAY, token_for
 from tracker.store.uow import Database
 
 pytestmark = ON_THE_SEED_DAY
@@ -24,24 +22,6 @@ KLIP = "decreet-klip-gipod-verordening"
 PAGE = f"/initiatives/{KLIP}"
 MONDAY, WEDNESDAY = date(2026, 11, 16), date(2026, 11, 18)
 APPROVAL = "Eerste principiële goedkeuring door de Vlaamse Regering"
-
-
-@pytest.fixture
-def approved(seeded: Database) -> Database:
-    """KLIP's drafting completed on Monday 16 November and its first approval recorded for
-    Wednesday 18 November: version 3."""
-    lawyer = Principal("juridische-dienst", Role.COORDINATOR)
-    for event, day, reference, version in (
-        ("complete_drafting", MONDAY, None, 1),
-        ("approve_first", WEDNESDAY, "VR 2026 1811 DOC.1234", 2),
-    ):
-        with seeded.uow() as uow:
-            record_event(
-                uow, KLIP, event=event, occurred_on=day, reference=reference, note=None,
-                principal=lawyer, expected_version=version, now=NOW,
-            )  # fmt: skip
-            uow.commit()
-    return seeded
 
 
 @pytest.fixture
