@@ -11,10 +11,16 @@ from tracker.domain.clock import brussels_day
 from tracker.domain.corrections import Correction, corrected, correction_event, effective
 from tracker.domain.errors import InvalidInput, Refused, out_of_bounds
 from tracker.domain.model import Event, Initiative, Stage
-from tracker.domain.procedure import EventRefused, StepWarning, check_date, replay
-from tracker.rules.procedure_rules import forecast_rules, stage_dates
+from tracker.domain.procedure import EventRefused, StepWarning, replay
+from tracker.rules.procedure_rules import forecast_rules
 from tracker.services.initiatives import writable_initiative
-from tracker.services.steps import check_may_record, unconfirmed
+from tracker.services.steps import (
+    check_evidence,
+    check_may_record,
+    completed_stage,
+    date_warnings,
+    unconfirmed,
+)
 from tracker.services.unit_of_work import UnitOfWork
 from workflows.definitions import catalogue
 
@@ -70,13 +76,8 @@ def correct_step(
         raise InvalidInput("event_id", "the correction changes nothing", code="nothing_changed")
     if not within(after.occurred_on):
         raise out_of_bounds("occurred_on", after.occurred_on)
-    evidence = {"reference": after.reference, "note": after.note}
-    for field in catalogue().events[step.name].requires:
-        if field in evidence and not (correction.annul or evidence[field]):
-            raise InvalidInput(
-                field, f"required for '{step.name}'", code="evidence_required",
-                params={"event": step.name},
-            )  # fmt: skip
+    if not correction.annul:
+        check_evidence(step.name, reference=after.reference, note=after.note)
     log = [after if e.id == step.id else e for e in steps]
     if correction.annul:
         log.remove(after)
@@ -120,23 +121,11 @@ def _check_date(
     """The corrected step's date, under the rules of any step (check_date), between the steps
     before and after it."""
     step = log[index]
-    cat = catalogue()
-    completes = (
-        Stage(step.from_state)
-        if step.from_state in {s.value for s in Stage}
-        and cat.stages[Stage(step.from_state)].completed_by == step.name
-        else None
-    )
     try:
-        warnings = check_date(
-            step.occurred_on,
-            today=brussels_day(now),
-            previous=log[index - 1].occurred_on if index > 0 else None,
-            government_decision=bool(completes and cat.stages[completes].government_decision),
-            calendar=cat.calendar(),
-            completes=completes,
-            stage_dates=stage_dates(initiative, cat),
-        )
+        warnings = date_warnings(
+            initiative, step.occurred_on, completed_stage(step.from_state, step.name),
+            previous=log[index - 1].occurred_on if index > 0 else None, now=now,
+        )  # fmt: skip
     except EventRefused as refused:
         raise Refused(
             refused.code, state=initiative.state, allowed=[],

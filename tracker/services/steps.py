@@ -41,13 +41,45 @@ class RecordedStep:
     warnings: list[StepWarning]
 
 
-def _completes(initiative: Initiative, event: str) -> Stage | None:
-    """The stage this event completes from the initiative's current state, if any."""
+def completed_stage(state: str | None, event: str) -> Stage | None:
+    """The stage `event` completes when taken from `state`, if any."""
     stages = catalogue().stages
-    if initiative.state not in {s.value for s in stages}:
+    if state not in {s.value for s in stages}:
         return None
-    stage = Stage(initiative.state)
+    stage = Stage(state)
     return stage if stages[stage].completed_by == event else None
+
+
+def check_evidence(event: str, *, reference: str | None, note: str | None) -> None:
+    """The evidence `event` requires (stages.toml), given, for a step recorded or corrected."""
+    evidence = {"reference": reference, "note": note}
+    for field in catalogue().events[event].requires:
+        if field in evidence and not (evidence[field] or "").strip():
+            raise InvalidInput(
+                field, f"required for '{event}'", code="evidence_required", params={"event": event}
+            )
+
+
+def date_warnings(
+    initiative: Initiative,
+    occurred_on: date,
+    completes: Stage | None,
+    *,
+    previous: date | None,
+    now: datetime,
+) -> list[StepWarning]:
+    """The date rules of a step that completes `completes` (check_date), for a step recorded or
+    corrected: its warnings, or EventRefused."""
+    cat = catalogue()
+    return check_date(
+        occurred_on,
+        today=brussels_day(now),
+        previous=previous,
+        government_decision=bool(completes and cat.stages[completes].government_decision),
+        calendar=cat.calendar(),
+        completes=completes,
+        stage_dates=stage_dates(initiative, cat),
+    )
 
 
 def _ordered_slugs(initiative: Initiative) -> list[str]:
@@ -93,7 +125,7 @@ def options(initiative: Initiative, principal: Principal | None = None) -> list[
     for event in engine.allowed_events(initiative):
         if principal is not None and not may_record(principal, initiative, event):
             continue
-        completes = _completes(initiative, event)
+        completes = completed_stage(initiative.state, event)
         result.append(
             TransitionOption(
                 event=cat.events[event],
@@ -147,27 +179,13 @@ def record_event(
             allowed=refused.allowed,
             params={"event": event, "kind": initiative.kind},
         ) from None
-    cat = catalogue()
-    requires = cat.events[event].requires
-    evidence = {"reference": reference, "note": note}
-    for field in requires:
-        if field in evidence and not (evidence[field] or "").strip():
-            raise InvalidInput(
-                field, f"required for '{event}'", code="evidence_required", params={"event": event}
-            )
-    completes = _completes(initiative, event)
+    check_evidence(event, reference=reference, note=note)
+    completes = completed_stage(initiative.state, event)
     from_state = initiative.state
     assert initiative.id is not None
     try:
-        warnings = check_date(
-            occurred_on,
-            today=brussels_day(now),
-            previous=uow.initiatives.latest_step_on(initiative.id),
-            government_decision=bool(completes and cat.stages[completes].government_decision),
-            calendar=cat.calendar(),
-            completes=completes,
-            stage_dates=stage_dates(initiative, cat),
-        )
+        previous = uow.initiatives.latest_step_on(initiative.id)
+        warnings = date_warnings(initiative, occurred_on, completes, previous=previous, now=now)
     except EventRefused as refused:
         raise Refused(
             refused.code,
