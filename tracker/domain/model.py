@@ -222,6 +222,12 @@ class Initiative:
     version: int = 1
 
     @property
+    def lead_entity(self) -> str | None:
+        """The entity that leads it and records the government's decisions: the first of its
+        entities (the annex's first, unless changed)."""
+        return self.entities[0] if self.entities else None
+
+    @property
     def procedure(self) -> tuple[Stage, ...]:
         """The stages this initiative goes through, in order."""
         return tuple(sorted(self.milestones, key=STAGE_ORDER.__getitem__))

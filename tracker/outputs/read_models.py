@@ -240,7 +240,9 @@ def initiative_view(initiative: Initiative, today: date, lang: str = "nl") -> In
         is_public=initiative.is_public,
         council_of_state_term=initiative.council_of_state_term,
         entities=_entities(initiative.entities),
-        lead_entity=next(iter(_entities(initiative.entities[:1])), None),
+        lead_entity=next(iter(_entities([initiative.lead_entity])), None)
+        if initiative.lead_entity
+        else None,
         advisory_bodies=initiative.advisory_bodies,
         legal_deadlines=[DeadlineView(d.due_on, d.text) for d in initiative.legal_deadlines],
         stages=[

@@ -333,7 +333,7 @@ class InitiativeEdit:
 
 
 def _lead(initiative: Initiative) -> str | None:
-    return slugify(initiative.entities[0]) if initiative.entities else None
+    return slugify(initiative.lead_entity) if initiative.lead_entity else None
 
 
 def _with_lead(

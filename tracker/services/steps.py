@@ -110,7 +110,7 @@ def check_may_record(principal: Principal, initiative: Initiative, event: str) -
             "token_entities": sorted(principal.entities),
             "entities": list(initiative.entities),
             "slug": initiative.slug,
-            "lead": initiative.entities[0] if initiative.entities else "",
+            "lead": initiative.lead_entity or "",
             "event": event,
             "may_record": recordable,
         },
